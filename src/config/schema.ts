@@ -20,6 +20,8 @@ import {
   type LogLevel,
 } from './types.js';
 import { z } from 'zod';
+import { awsSections, pickAws } from './aws.js';
+import { healthConfigShape, MAX_PREPEND, type HealthConfig, type HooksConfig, type LoopbackConfig, type PolicyConfig } from './health.js';
 
 /** How a value is shown in an error: strings quoted, lists and maps named. */
 export function show(v: unknown): string {
@@ -211,25 +213,17 @@ export function parseListen(v: unknown): { host: string; port: number } | undefi
 const pending = (what: string) => z.unknown();
 const peerBfdSchema = pending('bfd');
 const healthSections = {
-  health: pending('health').optional(),
-  policy: pending('policy').optional(),
-  loopback: pending('loopback').optional(),
-  hooks: pending('hooks').optional(),
+  ...healthConfigShape,
+  health: healthConfigShape.health.optional(),
 };
-const awsSections = {
-  fallback: pending('fallback').optional(),
-  aws: pending('aws').optional(),
-};
-function pickHealth(d: { health?: unknown; policy?: unknown; loopback?: unknown; hooks?: unknown }) {
-  return { health: d.health, policy: d.policy, loopback: d.loopback, hooks: d.hooks };
-}
-function pickAws(d: { fallback?: unknown; aws?: unknown }) {
-  return { fallback: d.fallback, aws: d.aws };
+function pickHealth(d: { health?: HealthConfig; policy: PolicyConfig; loopback: LoopbackConfig; hooks: HooksConfig }) {
+  return { ...(d.health !== undefined ? { health: d.health } : {}), policy: d.policy, loopback: d.loopback, hooks: d.hooks };
 }
 
 /* ------------------------------------------------------------ our sections */
 
-const PREPEND_MAX = 64;
+/** Same bound as the policy section's prepends (src/config/health.ts). */
+const PREPEND_MAX = MAX_PREPEND;
 
 /** `announce:` — how the floating prefixes are announced when no policy overrides it. */
 export const announceSchema = z

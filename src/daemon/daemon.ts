@@ -1,0 +1,597 @@
+/**
+ * The daemon: wires config -> speaker, BFD, health -> policy -> speaker, and
+ * answers the control socket. Data flows one way (health -> verdict ->
+ * policy -> desired routes -> speaker); session state comes back only as
+ * observations (status, metrics, logs).
+ *
+ * Every component callback runs inside `guard()`: an exception is logged and
+ * the daemon keeps running, because a bug in one check must not take the
+ * announcement down with it.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { Config, PeerConfig } from '../config/schema.js';
+import type { LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../config/types.js';
+import { DaemonMetrics } from '../metrics/metrics.js';
+import { MetricsServer } from '../metrics/server.js';
+import { Policy } from '../policy/policy.js';
+import type { Clock } from '../util/clock.js';
+import type { ControlRequest } from './control-protocol.js';
+import { ControlServer } from './control-server.js';
+import type { Announcement, BfdPort, Components, FallbackPort, HealthPort, HookPort, HostPort, SpeakerPort } from './ports.js';
+import { resolveRouterId } from './router-id.js';
+
+/** RFC 4486 / RFC 9384: Cease, subcode 10 "BFD Down". */
+export const CEASE = 6;
+export const CEASE_BFD_DOWN = 10;
+export const STOP_REASON = 'bgp-sidecar stopping';
+
+type Verdict = 'init' | 'up' | 'down' | 'maintenance';
+
+export interface Notifications {
+  ready(status?: string): boolean;
+  reloading(status?: string): boolean;
+  stopping(status?: string): boolean;
+  status(text: string): boolean;
+}
+
+export interface DaemonOptions {
+  loaded: LoadedConfig;
+  /** Re-reads the config file (reload). */
+  loadConfig: () => Promise<LoadedConfig>;
+  components: Components;
+  logger: Logger;
+  clock: Clock;
+  version: string;
+  notifier?: Notifications;
+  /** Time the speaker may take to send the final withdraw/maintenance UPDATEs on stop. */
+  stopTimeoutMs?: number;
+}
+
+interface VerdictInfo {
+  verdict: Verdict;
+  state: string;
+  since: string;
+  reason: string;
+}
+
+interface BfdInfo {
+  state: string;
+  since: string;
+  diag?: number;
+}
+
+export class Daemon {
+  private cfg: Config;
+  private file: string | undefined;
+  private readonly log: Logger;
+  readonly metrics = new DaemonMetrics();
+  private metricsServer: MetricsServer | undefined;
+  private metricsAddress: { host: string; port: number } | undefined;
+  private control: ControlServer | undefined;
+  private speaker: SpeakerPort | undefined;
+  private bfd: BfdPort | undefined;
+  private health: HealthPort | undefined;
+  private policy: Policy | undefined;
+  private host: HostPort | undefined;
+  private hooks: HookPort | undefined;
+  private fallback: FallbackPort | undefined;
+  private routerId = '';
+  private readonly startedAt = new Date();
+  private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private drained: { reason: string; since: string } | undefined;
+  private verdict: VerdictInfo;
+  private readonly bfdStates = new Map<string, BfdInfo>();
+  private heldDown = new Set<string>();
+  private lastApplied: Announcement[] | undefined;
+  private lastAppliedAt: string | undefined;
+  private reloading: Promise<unknown> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.cfg = opts.loaded.config;
+    this.file = opts.loaded.file;
+    this.log = opts.logger;
+    this.log.level = this.cfg.logLevel;
+    this.verdict = { verdict: this.cfg.health ? 'init' : 'up', state: this.cfg.health ? 'init' : 'static', since: new Date().toISOString(), reason: this.cfg.health ? 'starting' : 'no health section: static announcement' };
+  }
+
+  get config(): Config {
+    return this.cfg;
+  }
+
+  /** Address the metrics endpoint listens on (after start), for tests and logs. */
+  get metricsListen(): { host: string; port: number } | undefined {
+    return this.metricsAddress;
+  }
+
+  /** Start everything. Throws (one clear message) when the daemon cannot run. */
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new Error('daemon already started');
+    this.phase = 'starting';
+    const cfg = this.cfg;
+    for (const w of this.opts.loaded.warnings) this.log.warn({ path: w.path }, `config: ${w.message}`);
+    this.routerId = await resolveRouterId(cfg.routerId, cfg.peers[0]);
+    this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
+    this.metrics.setVerdict(this.verdict.verdict);
+    this.metrics.drained.set(0);
+
+    // The control socket first: a second daemon must fail before it touches any session.
+    this.control = new ControlServer({
+      path: cfg.control.socket,
+      mode: cfg.control.mode,
+      ...(cfg.control.group !== undefined ? { group: cfg.control.group } : {}),
+      handler: (req) => this.handle(req),
+      logger: this.log.child({ component: 'control' }),
+    });
+    await this.control.listen();
+    try {
+      await this.startMetrics(cfg);
+      await this.startComponents(cfg);
+    } catch (e) {
+      await this.teardownAfterFailedStart();
+      throw e;
+    }
+    this.phase = 'running';
+    this.apply('start');
+    this.opts.notifier?.ready(this.statusLine());
+    this.log.info({ routerId: this.routerId, localAsn: cfg.localAsn, peers: cfg.peers.map((p) => p.address), prefixes: cfg.prefixes, file: this.file }, 'bgp-sidecar started');
+  }
+
+  private async startMetrics(cfg: Config): Promise<void> {
+    if (cfg.metrics === false) return;
+    this.metricsServer = new MetricsServer(this.metrics.registry, this.log.child({ component: 'metrics' }));
+    const addr = await this.metricsServer.listen(cfg.metrics.host, cfg.metrics.port);
+    this.metricsAddress = { host: addr.address, port: addr.port };
+    this.log.info({ listen: `${addr.address}:${addr.port}` }, 'metrics listening');
+  }
+
+  private async startComponents(cfg: Config): Promise<void> {
+    const c = this.opts.components;
+    this.host = c.createHost?.(cfg, this.log.child({ component: 'loopback' }));
+    this.hooks = c.createHooks?.(cfg, this.log.child({ component: 'hooks' }));
+    this.policy = this.makePolicy(cfg);
+
+    // Strict BFD peers are held down until their BFD session is Up.
+    this.heldDown = new Set(cfg.peers.filter((p) => isStrictBfd(p)).map((p) => p.address));
+    for (const p of cfg.peers) this.metrics.setPeerState(p.address, 'idle');
+    const speaker = c.createSpeaker({ ...cfg, peers: this.activePeers(cfg) }, this.routerId, this.log.child({ component: 'speaker' }), this.opts.clock);
+    this.speaker = speaker;
+    this.attachSpeaker(speaker);
+
+    if (cfg.peers.some((p) => p.bfd !== undefined) && c.createBfd) {
+      this.bfd = await c.createBfd(cfg, this.log.child({ component: 'bfd' }));
+      this.attachBfd(this.bfd);
+      for (const p of cfg.peers) if (p.bfd !== undefined) this.bfd.add(p.address, bfdOptions(p));
+    }
+    if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
+    if (this.host) await this.host.ensure(cfg.prefixes);
+    speaker.start();
+    if (cfg.health && c.createHealth) this.startHealth(cfg);
+  }
+
+  private makePolicy(cfg: Config): Policy {
+    const policy = new Policy({
+      config: cfg.policy,
+      prefixes: cfg.prefixes,
+      clock: this.opts.clock,
+      announceBeforeVerdict: cfg.health?.announceBeforeVerdict ?? false,
+      logger: this.log,
+    });
+    policy.on('change', (ch) => this.guard('policy change', () => {
+      this.log.info({ phase: ch.phase, reason: ch.reason }, 'policy changed the announcements');
+      this.apply(`policy: ${ch.reason}`);
+    }));
+    return policy;
+  }
+
+  private startHealth(cfg: Config): void {
+    const create = this.opts.components.createHealth;
+    if (!create || !cfg.health) return;
+    const health = create(cfg, this.log.child({ component: 'health' }), this.opts.clock);
+    this.health = health;
+    health.on('verdict', (t: { state: string; previous: string; verdict?: Verdict; previousVerdict?: Verdict; reason?: string }) =>
+      this.guard('verdict', () => this.onVerdict(t)));
+    health.on('check', (r: { check?: string; name?: string; ok?: boolean; latencyMs?: number }) =>
+      this.guard('check metrics', () => {
+        const name = r.check ?? r.name;
+        if (name === undefined) return;
+        this.metrics.checkResults.inc({ check: name, result: r.ok ? 'pass' : 'fail' });
+        if (typeof r.latencyMs === 'number') this.metrics.checkLatency.observe({ check: name }, r.latencyMs / 1000);
+      }));
+    if (this.drained) health.setDrain(true, this.drained.reason);
+    health.start();
+  }
+
+  private onVerdict(t: { state: string; previous: string; verdict?: Verdict; previousVerdict?: Verdict; reason?: string }): void {
+    const verdict: Verdict = t.verdict ?? verdictOf(t.state);
+    const previous = this.verdict.verdict;
+    this.verdict = { verdict, state: t.state, since: new Date().toISOString(), reason: t.reason ?? '' };
+    this.metrics.setVerdict(verdict);
+    if (previous === 'up' && verdict !== 'up') this.metrics.failovers.inc();
+    this.log.info({ state: t.state, previous: t.previous, verdict, reason: t.reason }, 'health verdict');
+    this.policy?.update({ state: t.state as never, verdict });
+    this.apply(`verdict ${verdict}`);
+    if (verdict !== previous) {
+      const ev = { verdict, previous, reason: t.reason ?? '' };
+      if (this.hooks) this.hooks.run(ev).catch((e: Error) => this.log.warn({ err: e.message }, 'hook failed'));
+      if (this.fallback) this.fallback.onVerdict({ ...t, verdict }).catch((e: Error) => this.log.error({ err: e.message }, 'fallback action failed'));
+    }
+  }
+
+  private attachSpeaker(s: SpeakerPort): void {
+    s.on('peer-state', (e: { address: string; state: string; previous?: string; reason?: unknown }) =>
+      this.guard('peer-state', () => {
+        this.metrics.setPeerState(e.address, String(e.state));
+        const log = this.log.child({ peer: e.address });
+        const fields = { state: e.state, previous: e.previous, reason: e.reason };
+        if (String(e.state).toLowerCase() === 'established') log.info(fields, 'peer up');
+        else if (String(e.previous).toLowerCase() === 'established') log.warn(fields, 'peer down');
+        else log.debug(fields, 'peer state');
+      }));
+    s.on('update-sent', (e: { address?: string; peer?: string }) =>
+      this.guard('update-sent', () => this.metrics.updatesSent.inc({ peer: e.address ?? e.peer ?? 'unknown' })));
+    s.on('update-received', (e: { address?: string; peer?: string }) =>
+      this.guard('update-received', () => this.metrics.updatesReceived.inc({ peer: e.address ?? e.peer ?? 'unknown' })));
+    s.on('error', (e: Error) => this.log.error({ err: e.message }, 'speaker error'));
+  }
+
+  private attachBfd(b: BfdPort): void {
+    b.on('state', (e: { key: string; state: string; previous: string; diag?: number; wasUp?: boolean }) =>
+      this.guard('bfd state', () => this.onBfdState(e)));
+    b.on('error', (e: Error) => this.log.error({ err: e.message }, 'bfd error'));
+  }
+
+  private onBfdState(e: { key: string; state: string; previous: string; diag?: number; wasUp?: boolean }): void {
+    const state = String(e.state).toLowerCase();
+    const previous = String(e.previous).toLowerCase();
+    const peer = this.cfg.peers.find((p) => p.address === e.key);
+    this.bfdStates.set(e.key, { state, since: new Date().toISOString(), ...(e.diag !== undefined ? { diag: e.diag } : {}) });
+    this.metrics.setBfdState(e.key, state);
+    const log = this.log.child({ peer: e.key });
+    log.info({ bfd: state, previous, diag: e.diag }, 'bfd state');
+    if (!peer) return;
+    // RFC 5882 3.2: a session that goes Down after Up means the path is gone; tear BGP down
+    // now instead of waiting for the hold timer (Cease/BFD Down, RFC 9384).
+    if (state === 'down' && (previous === 'up' || e.wasUp === true)) {
+      this.speaker?.resetPeer(e.key, CEASE, CEASE_BFD_DOWN);
+    }
+    if (isStrictBfd(peer)) {
+      const hold = state !== 'up';
+      const was = this.heldDown.has(e.key);
+      if (hold !== was) {
+        if (hold) this.heldDown.add(e.key);
+        else this.heldDown.delete(e.key);
+        log.info({ bfd: state }, hold ? 'strict bfd: holding the BGP session down' : 'strict bfd: BFD up, starting the BGP session');
+        this.speaker?.setPeers(this.activePeers(this.cfg));
+      }
+    }
+  }
+
+  private activePeers(cfg: Config): PeerConfig[] {
+    return cfg.peers.filter((p) => !this.heldDown.has(p.address));
+  }
+
+  /* --------------------------------------------------------- announcements */
+
+  /** What should be announced now. */
+  desired(): Announcement[] {
+    if (this.drained) return this.maintenanceAnnouncements();
+    if (!this.cfg.health) return this.staticAnnouncements();
+    return this.withDefaults(this.policy?.current() ?? []);
+  }
+
+  /** The announcement for maintenance (drain, stop); [] means withdraw. */
+  maintenanceAnnouncements(): Announcement[] {
+    return this.withDefaults(this.policy?.announcementsFor('maintenance') ?? []);
+  }
+
+  private staticAnnouncements(): Announcement[] {
+    const a = this.cfg.announce;
+    return this.cfg.prefixes.map((prefix) => ({
+      prefix,
+      prepend: a.prepend,
+      ...(a.med !== undefined ? { med: a.med } : {}),
+      ...(a.communities.length ? { communities: [...a.communities] } : {}),
+      ...(a.largeCommunities.length ? { largeCommunities: [...a.largeCommunities] } : {}),
+    }));
+  }
+
+  /** `announce` med and communities are defaults for policy announcements that do not set their own. */
+  private withDefaults(list: Announcement[]): Announcement[] {
+    const a = this.cfg.announce;
+    return list.map((r) => ({
+      ...r,
+      ...(r.med === undefined && a.med !== undefined ? { med: a.med } : {}),
+      ...(r.communities === undefined && a.communities.length ? { communities: [...a.communities] } : {}),
+      ...(r.largeCommunities === undefined && a.largeCommunities.length ? { largeCommunities: [...a.largeCommunities] } : {}),
+    }));
+  }
+
+  /** Push the desired announcements to the speaker when they changed. */
+  private apply(reason: string): void {
+    if (this.phase !== 'running' || !this.speaker) return;
+    const want = this.desired();
+    if (this.lastApplied && isDeepStrictEqual(want, this.lastApplied)) return;
+    this.speaker.set(want);
+    this.lastApplied = want;
+    this.lastAppliedAt = new Date().toISOString();
+    this.log.info({ reason, announcements: want }, want.length ? 'announcing' : 'withdrawing all prefixes');
+    this.opts.notifier?.status(this.statusLine());
+  }
+
+  private statusLine(): string {
+    const n = this.lastApplied?.length ?? 0;
+    return `${this.drained ? 'drained' : this.verdict.verdict}; ${n} prefix${n === 1 ? '' : 'es'} announced`;
+  }
+
+  /* ---------------------------------------------------------- control */
+
+  private async handle(req: ControlRequest): Promise<unknown> {
+    switch (req.cmd) {
+      case 'status':
+        return this.status();
+      case 'drain':
+        return this.drain(req.reason ?? 'operator request');
+      case 'undrain':
+        return this.undrain();
+      case 'reload':
+        return this.reload();
+    }
+  }
+
+  drain(reason: string): { drained: true; reason: string; since: string; announcements: Announcement[] } {
+    if (!this.drained) this.drained = { reason, since: new Date().toISOString() };
+    else this.drained.reason = reason;
+    this.metrics.drained.set(1);
+    this.log.warn({ reason }, 'drain: announcing the maintenance route');
+    this.health?.setDrain(true, reason);
+    this.apply(`drain: ${reason}`);
+    return { drained: true, reason, since: this.drained.since, announcements: this.desired() };
+  }
+
+  undrain(): { drained: false; announcements: Announcement[] } {
+    const was = this.drained;
+    this.drained = undefined;
+    this.metrics.drained.set(0);
+    if (was) this.log.warn({ wasReason: was.reason }, 'undrain: back to the health verdict');
+    this.health?.setDrain(false);
+    this.apply('undrain');
+    return { drained: false, announcements: this.desired() };
+  }
+
+  /**
+   * Reload: a config that fails validation is rejected (its errors logged and
+   * returned) and the running one kept. Peers whose settings did not change keep
+   * their sessions (speaker.setPeers); the drain survives.
+   */
+  async reload(): Promise<{ reloaded: true; warnings: string[] }> {
+    if (this.phase !== 'running') throw new Error(`cannot reload while ${this.phase}`);
+    if (this.reloading) throw new Error('a reload is already in progress');
+    const p = this.doReload();
+    this.reloading = p;
+    try {
+      return await p;
+    } finally {
+      this.reloading = undefined;
+    }
+  }
+
+  private async doReload(): Promise<{ reloaded: true; warnings: string[] }> {
+    this.opts.notifier?.reloading('reloading configuration');
+    let loaded: LoadedConfig;
+    try {
+      loaded = await this.opts.loadConfig();
+    } catch (e) {
+      this.metrics.reloads.inc({ result: 'rejected' });
+      const lines = e instanceof ConfigError ? e.lines() : [(e as Error).message];
+      for (const l of lines) this.log.error({ file: this.file }, `reload rejected: ${l}`);
+      this.opts.notifier?.ready(this.statusLine());
+      throw new Error(`reload rejected, running configuration kept:\n${lines.join('\n')}`);
+    }
+    const old = this.cfg;
+    const cfg = loaded.config;
+    const restart: string[] = [];
+    if (cfg.localAsn !== old.localAsn) restart.push('local-asn');
+    if ((cfg.routerId ?? this.routerId) !== this.routerId) restart.push('router-id');
+    if (!isDeepStrictEqual(cfg.control, old.control)) restart.push('control');
+    if (restart.length) {
+      this.metrics.reloads.inc({ result: 'rejected' });
+      const msg = `reload rejected, running configuration kept: ${restart.join(', ')} changed; restart bgp-sidecar to change ${restart.length > 1 ? 'them' : 'it'}`;
+      this.log.error({ keys: restart }, msg);
+      this.opts.notifier?.ready(this.statusLine());
+      throw new Error(msg);
+    }
+    for (const w of loaded.warnings) this.log.warn({ path: w.path }, `config: ${w.message}`);
+
+    this.cfg = cfg;
+    this.file = loaded.file ?? this.file;
+    this.log.level = cfg.logLevel;
+    const c = this.opts.components;
+
+    // Metrics endpoint: rebind only when its address changed.
+    if (!isDeepStrictEqual(cfg.metrics, old.metrics)) {
+      await this.metricsServer?.close();
+      this.metricsServer = undefined;
+      this.metricsAddress = undefined;
+      await this.startMetrics(cfg).catch((e: Error) => this.log.error({ err: e.message }, 'metrics endpoint not restarted'));
+    }
+
+    // BFD: add, update, remove sessions by peer address.
+    const oldBfd = new Map(old.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
+    const newBfd = new Map(cfg.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
+    if (newBfd.size && !this.bfd && c.createBfd) {
+      this.bfd = await c.createBfd(cfg, this.log.child({ component: 'bfd' }));
+      this.attachBfd(this.bfd);
+    }
+    if (this.bfd) {
+      for (const [addr] of oldBfd) {
+        if (!newBfd.has(addr)) {
+          await this.bfd.remove(addr).catch((e: Error) => this.log.warn({ peer: addr, err: e.message }, 'bfd remove failed'));
+          this.bfdStates.delete(addr);
+        }
+      }
+      for (const [addr, p] of newBfd) {
+        const before = oldBfd.get(addr);
+        if (!before) this.bfd.add(addr, bfdOptions(p));
+        else if (!isDeepStrictEqual(before.bfd, p.bfd)) this.bfd.update(addr, bfdOptions(p));
+      }
+    }
+    // Strict BFD hold-downs: new strict peers wait for BFD Up; others are released.
+    const held = new Set<string>();
+    for (const p of cfg.peers) {
+      if (isStrictBfd(p) && this.bfdStates.get(p.address)?.state !== 'up') held.add(p.address);
+    }
+    this.heldDown = held;
+    for (const p of old.peers) if (!cfg.peers.some((q) => q.address === p.address)) this.metrics.removePeer(p.address);
+    for (const p of cfg.peers) if (!old.peers.some((q) => q.address === p.address)) this.metrics.setPeerState(p.address, 'idle');
+    this.speaker?.setPeers(this.activePeers(cfg));
+
+    // Health and policy: rebuilt only when their settings changed.
+    const healthChanged = !isDeepStrictEqual(cfg.health, old.health);
+    const policyChanged = healthChanged || !isDeepStrictEqual(cfg.policy, old.policy);
+    if (healthChanged) {
+      const h = this.health;
+      this.health = undefined;
+      await h?.stop().catch((e: Error) => this.log.warn({ err: e.message }, 'health monitor stop failed'));
+    }
+    if (policyChanged) {
+      this.policy?.stop();
+      this.policy?.removeAllListeners();
+      this.policy = this.makePolicy(cfg);
+      if (!cfg.health) this.verdict = { verdict: 'up', state: 'static', since: new Date().toISOString(), reason: 'no health section: static announcement' };
+      else if (!healthChanged && this.verdict.verdict !== 'init') this.policy.update({ state: this.verdict.state as never, verdict: this.verdict.verdict });
+    } else if (!isDeepStrictEqual(cfg.prefixes, old.prefixes)) {
+      this.policy?.setPrefixes(cfg.prefixes);
+    }
+    if (healthChanged && cfg.health) {
+      this.verdict = { verdict: 'init', state: 'init', since: new Date().toISOString(), reason: 'health configuration reloaded' };
+      this.metrics.setVerdict('init');
+      this.startHealth(cfg);
+    }
+    if (!isDeepStrictEqual(cfg.loopback, old.loopback) || !isDeepStrictEqual(cfg.prefixes, old.prefixes)) {
+      this.host = c.createHost?.(cfg, this.log.child({ component: 'loopback' })) ?? this.host;
+      if (this.host) await this.host.ensure(cfg.prefixes).catch((e: Error) => this.log.error({ err: e.message }, 'loopback update failed'));
+    }
+    if (!isDeepStrictEqual(cfg.hooks, old.hooks)) this.hooks = c.createHooks?.(cfg, this.log.child({ component: 'hooks' }));
+    if (!isDeepStrictEqual(cfg.fallback, old.fallback) || !isDeepStrictEqual(cfg.aws, old.aws)) {
+      await this.fallback?.close().catch((e: Error) => this.log.warn({ err: e.message }, 'fallback close failed'));
+      this.fallback = undefined;
+      if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
+    }
+    this.apply('reload');
+    this.metrics.reloads.inc({ result: 'applied' });
+    this.log.info({ file: this.file, peers: cfg.peers.map((p) => p.address) }, 'configuration reloaded');
+    this.opts.notifier?.ready(this.statusLine());
+    return { reloaded: true, warnings: loaded.warnings.map((w) => `${w.path}: ${w.message}`) };
+  }
+
+  /* ------------------------------------------------------------ status */
+
+  status(): Record<string, unknown> {
+    const peers = (this.speaker?.status() ?? []) as Record<string, unknown>[];
+    const byAddr = new Map(peers.map((p) => [String(p['address']), p]));
+    return {
+      daemon: {
+        version: this.opts.version,
+        pid: process.pid,
+        startedAt: this.startedAt.toISOString(),
+        configFile: this.file ?? null,
+        routerId: this.routerId,
+        localAsn: this.cfg.localAsn,
+        phase: this.phase,
+      },
+      verdict: this.verdict,
+      drain: this.drained ? { on: true, ...this.drained } : { on: false },
+      desired: this.lastApplied ?? [],
+      desiredSince: this.lastAppliedAt ?? null,
+      peers: this.cfg.peers.map((p) => ({
+        address: p.address,
+        asn: p.asn,
+        configuredHoldTime: p.holdTime,
+        heldDownByBfd: this.heldDown.has(p.address),
+        bfd: p.bfd === undefined ? null : this.bfdStates.get(p.address) ?? { state: 'down', since: null },
+        ...(byAddr.get(p.address) ?? { state: this.heldDown.has(p.address) ? 'idle' : 'unknown' }),
+      })),
+      health: this.health?.status() ?? null,
+      policy: this.cfg.health ? this.policy?.status() ?? null : null,
+      fallback: this.fallback?.status() ?? null,
+    };
+  }
+
+  /* -------------------------------------------------------------- stop */
+
+  /**
+   * Graceful stop: the final maintenance announcement (or withdraw) goes out
+   * and the sessions close with Cease/Administrative Shutdown (RFC 4486 6/2)
+   * before BFD goes AdminDown and the loopback addresses are removed.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const was = this.phase;
+    this.phase = 'stopping';
+    this.opts.notifier?.stopping('stopping: withdrawing');
+    this.log.info({}, 'stopping');
+    const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (e) {
+        this.log.error({ err: (e as Error).message }, `stop: ${what} failed`);
+      }
+    };
+    await step('control socket', () => this.control?.close());
+    await step('health', () => this.health?.stop());
+    this.policy?.stop();
+    if (this.speaker && was !== 'new') {
+      const drain = this.maintenanceAnnouncements();
+      await step('speaker', () => this.speaker?.stop({ drain, reason: STOP_REASON, timeoutMs: this.opts.stopTimeoutMs ?? 5000 }));
+    }
+    await step('bfd', () => this.bfd?.close());
+    // Only now: removing the address before the withdraw is out blackholes traffic (ExaBGP #993).
+    await step('loopback', () => this.host?.cleanup());
+    await step('fallback', () => this.fallback?.close());
+    await step('metrics', () => this.metricsServer?.close());
+    this.phase = 'stopped';
+    this.log.info({}, 'stopped');
+  }
+
+  private async teardownAfterFailedStart(): Promise<void> {
+    await this.control?.close().catch(() => undefined);
+    await this.metricsServer?.close().catch(() => undefined);
+    await this.bfd?.close().catch(() => undefined);
+    await this.speaker?.stop({ reason: STOP_REASON, timeoutMs: 1000 }).catch(() => undefined);
+    this.phase = 'stopped';
+  }
+
+  /** Run a component callback; log an exception instead of crashing the daemon. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error({ err: (e as Error).message, stack: (e as Error).stack, in: what }, 'unexpected error in a component callback; continuing');
+    }
+  }
+}
+
+function isStrictBfd(p: PeerConfig): boolean {
+  const b = p.bfd as { strict?: unknown } | undefined;
+  return b !== undefined && b.strict === true;
+}
+
+function verdictOf(state: string): Verdict {
+  if (state === 'up' || state === 'falling') return 'up';
+  if (state === 'maintenance') return 'maintenance';
+  if (state === 'init') return 'init';
+  return 'down';
+}
+
+/** Peer config -> BfdManager session options (contract: peer, local?, multihop, minTxMs, minRxMs, multiplier, passive, auth?). */
+export function bfdOptions(p: PeerConfig): Record<string, unknown> {
+  const b = (p.bfd ?? {}) as Record<string, unknown>;
+  return { ...b, peer: p.address, ...(p.localAddress !== undefined ? { local: p.localAddress } : {}) };
+}
