@@ -1,0 +1,294 @@
+/**
+ * createFallback: the daemon's one entry point to the AWS fallback actions.
+ *
+ * Health verdicts, the peer appliance's health and per-action poll timers
+ * all become "run this action" requests. Runs are serialized (never two at
+ * once) and requests that arrive during a run are coalesced into one more
+ * run. A run that could not finish (throttled past the SDK's retries, a 5xx,
+ * a timeout) is retried with capped backoff; every action is idempotent, so a
+ * retry only does what is still missing.
+ */
+import type { Logger } from 'pino';
+import { awsSchema, hasFallback, type AwsConfig, type FallbackConfig } from '../config/aws.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { AwsApi, resolveSettings, type ClientOverrides } from './clients.js';
+import { DirectConnectFallback, type DirectConnectStatus } from './direct-connect.js';
+import { errorText } from './errors.js';
+import { discoverIdentity, ImdsClient, type InstanceIdentity } from './imds.js';
+import { createNotifier, type Notice, type Notifier } from './notify.js';
+import { PeerHealth, probeFor, type ProbeFn } from './peer-health.js';
+import { needsRetry, type RunResult } from './result.js';
+import { RouteTablesFallback, type RouteTablesStatus } from './route-tables.js';
+import { TgwVpnFallback, type TgwVpnStatus } from './tgw-vpn.js';
+
+export type ActionName = 'route-tables' | 'tgw-vpn' | 'direct-connect';
+
+export interface Verdict {
+  state: 'init' | 'rising' | 'up' | 'falling' | 'down' | 'maintenance' | string;
+  reason?: string;
+}
+
+export interface FallbackDeps {
+  logger: Logger;
+  clock?: Clock;
+  /** Endpoint, credentials, timeouts: for tests and labs (win over the config). */
+  overrides?: ClientOverrides;
+  /** Identity already known (skips IMDS for those fields). */
+  identity?: Partial<Omit<InstanceIdentity, 'mac'>>;
+  /** Replace the peer probe (tests). */
+  probe?: ProbeFn;
+}
+
+export interface FallbackStatus {
+  configured: ActionName[];
+  selfState: string | undefined;
+  running: boolean;
+  runs: number;
+  /** Requests folded into a run already pending. */
+  coalesced: number;
+  identity?: Partial<InstanceIdentity>;
+  error?: string;
+  peer?: { healthy: boolean | undefined; detail: string; since?: number };
+  routeTables?: RouteTablesStatus;
+  tgwVpn?: TgwVpnStatus;
+  directConnect?: DirectConnectStatus;
+  recent: Notice[];
+}
+
+export interface Fallback {
+  onVerdict(v: Verdict): Promise<void>;
+  status(): FallbackStatus;
+  close(): Promise<void>;
+  /** Request a run (all configured actions by default) and wait until it is done. */
+  runNow(actions?: ActionName[]): Promise<RunResult[]>;
+  /** Resolves when no run is in progress or pending. */
+  idle(): Promise<void>;
+  /** Direct Connect manual commands (CLI). */
+  directConnect(): DirectConnectFallback | undefined;
+}
+
+/** up/falling: still healthy (falling is hysteresis on the way down). init: not known. */
+export function verdictHealthy(state: string | undefined): boolean | undefined {
+  if (state === undefined || state === 'init') return undefined;
+  return state === 'up' || state === 'falling';
+}
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: FallbackConfig | undefined }, deps: FallbackDeps): Fallback {
+  const log = deps.logger.child({ area: 'fallback' });
+  const fb = cfg.fallback;
+  if (!hasFallback(fb) || !fb) {
+    // Nothing configured: no SDK import, no timers.
+    return {
+      onVerdict: async () => undefined,
+      status: () => ({ configured: [], selfState: undefined, running: false, runs: 0, coalesced: 0, recent: [] }),
+      close: async () => undefined,
+      runNow: async () => [],
+      idle: async () => undefined,
+      directConnect: () => undefined,
+    };
+  }
+  const aws = cfg.aws ?? awsSchema.parse({});
+  const clock = deps.clock ?? systemClock;
+  const configured: ActionName[] = [
+    ...(fb.routeTables ? (['route-tables'] as const) : []),
+    ...(fb.tgwVpn ? (['tgw-vpn'] as const) : []),
+    ...(fb.directConnect ? (['direct-connect'] as const) : []),
+  ];
+
+  let selfState: string | undefined;
+  let closed = false;
+  let runs = 0;
+  let coalesced = 0;
+  let initError: string | undefined;
+  let identity: Partial<InstanceIdentity> = { ...deps.identity };
+  let api: AwsApi | undefined;
+  let notifier: Notifier | undefined;
+  let routeTables: RouteTablesFallback | undefined;
+  let tgwVpn: TgwVpnFallback | undefined;
+  let dx: DirectConnectFallback | undefined;
+  let peer: PeerHealth | undefined;
+  const timers = new Map<ActionName, TimerHandle>();
+  const retryDelay = new Map<ActionName, number>();
+  const pending = new Set<ActionName>();
+  let loop: Promise<void> | undefined;
+  let lastResults: RunResult[] = [];
+
+  let initPromise: Promise<void> | undefined;
+  function init(): Promise<void> {
+    initPromise ??= (async () => {
+      const need: ('region' | 'eni')[] = [];
+      if (!aws.region) need.push('region');
+      if (fb?.routeTables) need.push('eni');
+      const known = {
+        ...(aws.region ? { region: aws.region } : {}),
+        ...(aws.eni ? { eni: aws.eni } : {}),
+        ...(aws.instanceId ? { instanceId: aws.instanceId } : {}),
+        ...(aws.zone ? { zone: aws.zone } : {}),
+        ...(aws.privateIp ? { privateIp: aws.privateIp } : {}),
+        ...deps.identity,
+      };
+      identity = await discoverIdentity(new ImdsClient({ endpoint: aws.imdsEndpoint }), known, need);
+      const region = identity.region as string;
+      api = new AwsApi(resolveSettings(aws, region, deps.overrides), log);
+      notifier = createNotifier({ logger: log, api, ...(aws.snsTopicArn ? { topicArn: aws.snsTopicArn } : {}), ...(identity.instanceId ? { instanceId: identity.instanceId } : {}) });
+      const now = () => clock.now();
+      if (fb?.routeTables) {
+        const selfEni = identity.eni as string;
+        const rt = fb.routeTables;
+        const self = rt.appliances.find((a) => a.eni === selfEni);
+        const other = rt.appliances.find((a) => a.eni !== selfEni);
+        if (!self || !other) {
+          throw new Error(`fallback.route-tables: this appliance's ENI ${selfEni} is not one of appliances[].eni (${rt.appliances.map((a) => a.eni).join(', ')}); set aws.eni if the primary ENI is not the one routes target`);
+        }
+        routeTables = new RouteTablesFallback({ cfg: rt, selfEni, api, notifier, logger: log.child({ fallback: 'route-tables' }), now });
+        const probe = deps.probe ?? (other.health ? probeFor(other.health, rt.peerCheck.timeoutMs) : undefined);
+        if (!probe) throw new Error(`fallback.route-tables.appliances: the peer appliance (${other.eni}) needs health: { tcp: "host:port" } or { http: URL }`);
+        peer = new PeerHealth(probe, rt.peerCheck, clock, log.child({ fallback: 'route-tables', peerEni: other.eni }), () => request(['route-tables']));
+        peer.start();
+      }
+      if (fb?.tgwVpn) tgwVpn = new TgwVpnFallback({ cfg: fb.tgwVpn, api, notifier, logger: log.child({ fallback: 'tgw-vpn' }), now });
+      if (fb?.directConnect) dx = new DirectConnectFallback({ cfg: fb.directConnect, api, notifier, logger: log.child({ fallback: 'direct-connect' }), now });
+      log.info({ configured, region, eni: identity.eni, instanceId: identity.instanceId }, 'fallback ready');
+    })();
+    initPromise.catch((err: unknown) => {
+      initError = errorText(err);
+      log.error({ err: initError }, 'fallback init failed; retrying');
+      initPromise = undefined;
+    });
+    return initPromise;
+  }
+
+  function interval(a: ActionName): number {
+    if (a === 'route-tables') return fb?.routeTables?.reconcileIntervalMs ?? 60_000;
+    if (a === 'tgw-vpn') return fb?.tgwVpn?.pollIntervalMs ?? 15_000;
+    return fb?.directConnect?.pollIntervalMs ?? 30_000;
+  }
+
+  function schedule(a: ActionName, ms: number): void {
+    timers.get(a)?.cancel();
+    if (closed) return;
+    timers.set(a, clock.setTimer(ms, () => {
+      timers.delete(a);
+      request([a]);
+    }));
+  }
+
+  async function runOne(a: ActionName): Promise<RunResult | undefined> {
+    const healthy = verdictHealthy(selfState);
+    if (a === 'route-tables' && routeTables) return routeTables.run({ self: healthy, peer: peer?.state });
+    if (a === 'tgw-vpn' && tgwVpn) return tgwVpn.run(healthy);
+    if (a === 'direct-connect' && dx) return dx.run(selfState);
+    return undefined;
+  }
+
+  async function drain(): Promise<void> {
+    for (let guard = 0; pending.size > 0 && !closed && guard < 1000; guard++) {
+      try {
+        await init();
+        initError = undefined;
+      } catch {
+        for (const a of pending) schedule(a, RETRY_MAX_MS);
+        pending.clear();
+        return;
+      }
+      const batch = configured.filter((a) => pending.has(a));
+      pending.clear();
+      const results: RunResult[] = [];
+      for (const a of batch) {
+        if (closed) break;
+        let r: RunResult | undefined;
+        try {
+          r = await runOne(a);
+        } catch (err) {
+          r = { fallback: a, outcome: 'error', reason: errorText(err), planned: [], applied: 0, failures: [errorText(err)], at: clock.now() };
+          log.error({ fallback: a, err: errorText(err) }, 'fallback run failed');
+        }
+        runs++;
+        if (!r) continue;
+        results.push(r);
+        if (needsRetry(r)) {
+          const d = Math.min(RETRY_MAX_MS, retryDelay.get(a) ?? RETRY_MIN_MS);
+          retryDelay.set(a, d * 2);
+          log.warn({ fallback: a, outcome: r.outcome, retryInMs: d, reason: r.reason }, 'fallback run not complete; retrying');
+          schedule(a, d);
+        } else {
+          retryDelay.delete(a);
+          schedule(a, interval(a));
+        }
+      }
+      lastResults = results;
+    }
+  }
+
+  function request(actions: ActionName[]): Promise<void> {
+    if (closed) return Promise.resolve();
+    for (const a of actions) {
+      if (!configured.includes(a)) continue;
+      if (pending.has(a)) coalesced++;
+      pending.add(a);
+    }
+    if (!loop) {
+      loop = drain().finally(() => {
+        loop = undefined;
+        if (pending.size > 0 && !closed) void request([]);
+      });
+    }
+    return loop;
+  }
+
+  async function idle(): Promise<void> {
+    for (let guard = 0; loop && guard < 1000; guard++) await loop;
+  }
+
+  // Start the polls and the peer check without waiting for a verdict.
+  void request(configured);
+
+  return {
+    async onVerdict(v) {
+      if (v.state === selfState) return;
+      const before = verdictHealthy(selfState);
+      selfState = v.state;
+      log.debug({ state: v.state, reason: v.reason }, 'verdict');
+      // Direct Connect alarms follow the raw state (down vs not down); the others follow healthy/not.
+      const wanted: ActionName[] = verdictHealthy(v.state) !== before ? [...configured] : ['direct-connect'];
+      await request(wanted);
+    },
+    status() {
+      return {
+        configured,
+        selfState,
+        running: loop !== undefined,
+        runs,
+        coalesced,
+        ...(Object.keys(identity).length ? { identity } : {}),
+        ...(initError ? { error: initError } : {}),
+        ...(peer ? { peer: peer.status() } : {}),
+        ...(routeTables ? { routeTables: routeTables.status() } : {}),
+        ...(tgwVpn ? { tgwVpn: tgwVpn.status() } : {}),
+        ...(dx ? { directConnect: dx.status() } : {}),
+        recent: notifier?.recent() ?? [],
+      };
+    },
+    async runNow(actions) {
+      await idle();
+      await request(actions ?? configured);
+      await idle();
+      return lastResults;
+    },
+    idle,
+    directConnect: () => dx,
+    async close() {
+      closed = true;
+      for (const t of timers.values()) t.cancel();
+      timers.clear();
+      peer?.stop();
+      pending.clear();
+      // A run in progress finishes its current API call and stops (bounded by the SDK timeouts).
+      await loop?.catch(() => undefined);
+      api?.close();
+    },
+  };
+}
