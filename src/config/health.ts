@@ -331,7 +331,13 @@ const announceInput = z.strictObject({
   med: int(0, 4294967295, 'a MED').optional(),
   communities: z.array(community, { error: 'expected a list of communities' }).optional(),
   'large-communities': z.array(largeCommunity, { error: 'expected a list of large communities' }).optional(),
-}, { error: 'expected { prepend: N } or { withdraw: true }, optionally with med, communities, large-communities' });
+}, {
+  error: (iss) => (iss.code === 'invalid_type'
+    ? 'expected { prepend: N } or { withdraw: true }, optionally with med, communities, large-communities'
+    : iss.code === 'unrecognized_keys'
+      ? `unknown key ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}; expected withdraw, prepend, med, communities, large-communities`
+      : undefined),
+});
 type AnnounceInput = z.output<typeof announceInput>;
 
 const PRESETS: Record<Role | 'none', { up: AnnounceSpec; down: AnnounceSpec; maintenance: AnnounceSpec }> = {

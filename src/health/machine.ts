@@ -123,7 +123,7 @@ export class HealthMachine {
   setDrain(on: boolean, reason?: string): Transition | null {
     this.drained = on;
     this.drainReason = on ? reason ?? 'operator request' : undefined;
-    return this.settle(undefined);
+    return this.settle(undefined, on ? undefined : 'maintenance ended (drain cleared)');
   }
 
   snapshot(): MachineSnapshot {
@@ -165,7 +165,7 @@ export class HealthMachine {
     return { state, verdict, effective, raw };
   }
 
-  private settle(trigger: Entry | undefined): Transition | null {
+  private settle(trigger: Entry | undefined, hint?: string): Transition | null {
     const { state, verdict } = this.evaluate();
     if (state === this.current && verdict === this.currentVerdict) return null;
     const t: Transition = {
@@ -173,7 +173,7 @@ export class HealthMachine {
       since: this.clock.now(), reason: '', checks: [],
     };
     t.checks = this.causesFor(state);
-    t.reason = this.describe(state, trigger, t.checks);
+    t.reason = hint ?? this.describe(state, trigger, t.checks);
     this.current = state;
     this.currentVerdict = verdict;
     this.sinceT = t.since;
@@ -205,10 +205,7 @@ export class HealthMachine {
       if (this.drained) return `drain: ${this.drainReason ?? 'operator request'}`;
       return `maintenance file present: ${causes.map((c) => c.check).join(', ')}`;
     }
-    if (!trigger) {
-      if (this.current === 'maintenance') return `maintenance ended (${this.drained ? 'drain' : 'file'} cleared)`;
-      return state;
-    }
+    if (!trigger) return state;
     const st = trigger.def.maintenance ? (trigger.inMaintenance ? 'maintenance' : 'cleared') : trigger.tracker.state;
     const detail = trigger.last?.detail ?? '';
     if (trigger.def.maintenance && this.current === 'maintenance') return `maintenance ended: ${trigger.def.name} ${detail}`;
