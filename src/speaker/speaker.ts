@@ -1,0 +1,434 @@
+/**
+ * The speaker: the daemon states which routes it wants announced (set());
+ * each peer's Adj-RIB-Out is diffed and only changes are sent. Everything is
+ * resent when a session comes up (then End-of-RIB) and on ROUTE-REFRESH
+ * (inside BoRR/EoRR when RFC 7313 was negotiated).
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { shutdownCommunication } from '../bgp/index.js';
+import { AFI_IPV4, AFI_IPV6, type Prefix } from '../bgp/types.js';
+import { buildLocalOpen, DEFAULT_HOLD_TIME } from '../fsm/bgp-open-policy.js';
+import { bgpIdToNumber } from '../fsm/bgp-collision.js';
+import {
+  CEASE_ADMIN_SHUTDOWN,
+  CEASE_MAX_PREFIXES,
+  CEASE_OTHER_CONFIG_CHANGE,
+  CEASE_PEER_DECONFIGURED,
+  ERR_CEASE,
+} from '../fsm/bgp-codes.js';
+import type { NegotiatedSession } from '../fsm/bgp-fsm-types.js';
+import { BgpListener } from '../io/bgp-listener.js';
+import { firstHostIpv4, resolveSourceAddress } from '../io/bgp-local-address.js';
+import { describeReason, PeerSession } from '../io/bgp-session.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { AdjRibOut } from './adj-rib-out.js';
+import { ReceivedRoutes, DEFAULT_STORE_LIMIT, type ReceivedRoute } from './adj-rib-in.js';
+import { exportRoutes, parseAnnouncements, type DesiredRoute, type ExportedRoute } from './export.js';
+import { encodeEndOfRib, encodeRibUpdates } from './updates.js';
+import type {
+  Announcement,
+  PeerStateEvent,
+  PeerStatus,
+  SpeakerOptions,
+  SpeakerPeer,
+  UpdateReceivedEvent,
+  UpdateSentEvent,
+} from './types.js';
+
+export interface SpeakerEvents {
+  'peer-state': [PeerStateEvent];
+  'update-sent': [UpdateSentEvent];
+  'update-received': [UpdateReceivedEvent];
+}
+
+export interface StopOptions {
+  /** Announcements to leave in place while going down (e.g. graceful-shutdown community); default: withdraw all. */
+  drain?: Announcement[];
+  /** RFC 9003 shutdown communication sent with Cease 6/2. */
+  reason?: string;
+  /** Bound on the whole stop, ms. Default 5000. */
+  timeoutMs?: number;
+}
+
+interface PeerEntry {
+  cfg: SpeakerPeer;
+  session: PeerSession;
+  rib: AdjRibOut;
+  received: ReceivedRoutes;
+  updatesSent: number;
+  updatesReceived: number;
+  problems: string[];
+  upSince: number | null;
+  log: Logger;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+
+function sameConfig(a: SpeakerPeer, b: SpeakerPeer): boolean {
+  const norm = (p: SpeakerPeer) => JSON.stringify(p, Object.keys(p).sort());
+  return norm(a) === norm(b);
+}
+
+/** RFC 4486 4: Cease 6/1 data: AFI (2 octets), SAFI (1), upper bound (4). */
+export function maxPrefixData(afi: number, safi: number, limit: number): Uint8Array {
+  return Uint8Array.of(afi >> 8, afi & 0xff, safi, (limit >>> 24) & 0xff, (limit >>> 16) & 0xff, (limit >>> 8) & 0xff, limit & 0xff);
+}
+
+export class Speaker extends EventEmitter<SpeakerEvents> {
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly peers = new Map<string, PeerEntry>();
+  private desired: DesiredRoute[] = [];
+  private routerId: string | null;
+  private listener: BgpListener | null = null;
+  private started = false;
+  private stopping = false;
+  /** Wall time at clock time 0, to report `since` as ISO text. */
+  private readonly epoch: number;
+
+  constructor(private readonly opts: SpeakerOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger;
+    this.epoch = Date.now() - this.clock.now();
+    if (!Number.isInteger(opts.localAsn) || opts.localAsn < 1 || opts.localAsn > 0xffffffff) {
+      throw new TypeError(`localAsn: expected an integer 1..4294967295, got ${String(opts.localAsn)}`);
+    }
+    this.routerId = opts.routerId ?? null;
+    if (this.routerId !== null) checkRouterId(this.routerId);
+    opts.peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
+    checkUnique(opts.peers);
+  }
+
+  /** The BGP Identifier in use (after start()). */
+  get bgpId(): string | null {
+    return this.routerId;
+  }
+
+  /**
+   * Resolve the router id if needed, bind the listener if configured, start
+   * every peer. Resolves when all that is done; rejects (nothing started) when
+   * the router id cannot be found or the listener cannot bind.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.routerId === null) this.routerId = await this.defaultRouterId();
+    this.log.info({ routerId: this.routerId, localAsn: this.opts.localAsn }, 'bgp speaker starting');
+    if (this.opts.listen) {
+      this.listener = new BgpListener({
+        ...this.opts.listen,
+        logger: this.log,
+        lookup: (remote) => this.peers.get(remote)?.session,
+      });
+      await this.listener.listen();
+    }
+    for (const p of this.opts.peers) this.addPeer(p);
+  }
+
+  /** Desired state: exactly these routes announced to every peer; others withdrawn. Throws on invalid input, changing nothing. */
+  set(routes: Announcement[]): void {
+    const parsed = parseAnnouncements(routes);
+    if (this.stopping) {
+      this.log.info('set() ignored: speaker is stopping');
+      return;
+    }
+    this.desired = parsed;
+    for (const e of this.peers.values()) this.sync(e);
+  }
+
+  /** Send this NOTIFICATION, drop, reconnect after the backoff (BFD down: 6/10). */
+  resetPeer(address: string, code: number, subcode: number, data?: Uint8Array): void {
+    const e = this.peers.get(address);
+    if (!e) {
+      this.log.warn({ peer: address }, 'resetPeer: no such peer');
+      return;
+    }
+    e.session.reset({ code, subcode, ...(data ? { data } : {}) }, 'reset requested');
+  }
+
+  /** Reload: unchanged peers stay up, changed ones restart (Cease 6/6), removed ones get Cease 6/3. */
+  setPeers(peers: SpeakerPeer[]): void {
+    peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
+    checkUnique(peers);
+    const want = new Map(peers.map((p) => [p.address, p]));
+    for (const [addr, e] of [...this.peers]) {
+      const next = want.get(addr);
+      if (!next) {
+        this.peers.delete(addr);
+        void e.session.stop({ code: ERR_CEASE, subcode: CEASE_PEER_DECONFIGURED }, 'peer removed from config');
+      } else if (!sameConfig(e.cfg, next)) {
+        this.peers.delete(addr);
+        void e.session.stop({ code: ERR_CEASE, subcode: CEASE_OTHER_CONFIG_CHANGE }, 'peer config changed');
+      }
+    }
+    this.opts.peers = peers;
+    if (!this.started) return;
+    for (const p of peers) if (!this.peers.has(p.address)) this.addPeer(p);
+  }
+
+  status(): PeerStatus[] {
+    return [...this.peers.values()].map((e) => this.peerStatus(e));
+  }
+
+  /** Received routes kept for display (first `limit`). */
+  received(address: string, limit = 1000): ReceivedRoute[] {
+    return this.peers.get(address)?.received.list(limit) ?? [];
+  }
+
+  /**
+   * Graceful stop: withdraw (or apply `drain`), wait until those UPDATEs are
+   * handed to the kernel, then Cease 6/2 with the RFC 9003 shutdown
+   * communication, close. Bounded by timeoutMs overall.
+   */
+  async stop(o: StopOptions = {}): Promise<void> {
+    const timeoutMs = o.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    const deadline = this.clock.now() + timeoutMs;
+    const drain = parseAnnouncements(o.drain ?? []);
+    this.stopping = true;
+    this.desired = drain;
+    for (const e of this.peers.values()) this.sync(e);
+    // Wait for the withdrawals to reach the kernel, every peer in parallel, bounded.
+    await Promise.all([...this.peers.values()].map((e) => e.session.flushed(Math.max(0, deadline - this.clock.now()))));
+    const data = shutdownCommunication(o.reason ?? 'bgp-sidecar stopping');
+    const closes = [...this.peers.values()].map((e) =>
+      e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, o.reason ?? 'stop'),
+    );
+    await this.bounded(Promise.all(closes), Math.max(0, deadline - this.clock.now()));
+    await this.listener?.close();
+    this.listener = null;
+    for (const e of this.peers.values()) e.session.dispose();
+    this.log.info('bgp speaker stopped');
+  }
+
+  /* ------------------------------------------------------------ internals */
+
+  private bounded(p: Promise<unknown>, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = this.clock.setTimer(ms, () => resolve());
+      void p.then(() => {
+        t.cancel();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Router id rule (docs/speaker.md): configured > first peer's localAddress
+   * (IPv4) > the source address the kernel picks toward the first peer >
+   * the host's first IPv4 address. Resolved before any OPEN is sent.
+   */
+  private async defaultRouterId(): Promise<string> {
+    const first = this.opts.peers[0];
+    if (first?.localAddress && net.isIPv4(first.localAddress)) return first.localAddress;
+    if (first && net.isIPv4(first.address)) {
+      try {
+        const a = await resolveSourceAddress(first.address, first.port ?? 179);
+        if (net.isIPv4(a) && a !== '0.0.0.0') return a;
+      } catch (e) {
+        this.log.warn({ peer: first.address, err: (e as Error).message }, 'cannot resolve the source address toward the first peer');
+      }
+    }
+    const host = firstHostIpv4();
+    if (host) return host;
+    throw new Error('router-id: no IPv4 address to use as BGP Identifier; set router-id in the config');
+  }
+
+  private addPeer(cfg: SpeakerPeer): void {
+    const log = this.log.child({ peer: cfg.address });
+    const localOpen = buildLocalOpen({ localAsn: this.opts.localAsn, routerId: this.routerId!, holdTime: cfg.holdTime ?? DEFAULT_HOLD_TIME });
+    const session = new PeerSession({
+      address: cfg.address,
+      ...(cfg.port !== undefined ? { port: cfg.port } : {}),
+      ...(cfg.localAddress ? { localAddress: cfg.localAddress } : {}),
+      peerAsn: cfg.asn,
+      localAsn: this.opts.localAsn,
+      localOpen,
+      passive: !!cfg.passive,
+      ...(cfg.connectRetryMs ? { connectRetry: cfg.connectRetryMs } : {}),
+      ...(cfg.connectTimeoutMs !== undefined ? { connectTimeoutMs: cfg.connectTimeoutMs } : {}),
+      ...(cfg.sendHoldMs !== undefined ? { sendHoldMs: cfg.sendHoldMs } : {}),
+      clock: this.clock,
+      logger: log,
+      ...(this.opts.random ? { random: this.opts.random } : {}),
+    });
+    const e: PeerEntry = {
+      cfg,
+      session,
+      rib: new AdjRibOut(),
+      received: new ReceivedRoutes(this.opts.receivedStoreLimit ?? DEFAULT_STORE_LIMIT),
+      updatesSent: 0,
+      updatesReceived: 0,
+      problems: [],
+      upSince: null,
+      log,
+    };
+    this.peers.set(cfg.address, e);
+    session.on('state', (s) => {
+      if (this.peers.get(cfg.address) !== e && s.state !== 'Idle') return;
+      this.emit('peer-state', { address: cfg.address, state: s.state, previous: s.previous, reason: describeReason(s.reason) });
+    });
+    session.on('up', (s) => this.onUp(e, s));
+    session.on('down', () => {
+      e.upSince = null;
+      e.rib.clear();
+      e.received.clear();
+    });
+    session.on('update', (u) => {
+      e.updatesReceived++;
+      const r = e.received.apply(u);
+      this.emit('update-received', { address: cfg.address, count: r.announced + r.withdrawn });
+      this.checkMaxPrefixes(e, u.nlri[0] ?? u.attributes.mpReach?.nlri[0]);
+    });
+    session.on('route-refresh', (m) => {
+      if (m.subtype !== 0) return; // BoRR/EoRR from the peer concern routes we only display
+      const fam = `${m.afi}/${m.safi}`;
+      const s = e.session.session;
+      if (!s || !s.families.has(fam)) {
+        // RFC 2918 4: a ROUTE-REFRESH for a family not advertised is ignored.
+        log.info({ afi: m.afi, safi: m.safi }, 'route refresh for a family not negotiated: ignored');
+        return;
+      }
+      this.resend(e, m.afi, s.enhancedRouteRefresh);
+    });
+    if (!this.stopping) session.start();
+  }
+
+  private checkMaxPrefixes(e: PeerEntry, sample: Prefix | undefined): void {
+    const max = e.cfg.maxPrefixes;
+    if (max === undefined || e.received.count <= max) return;
+    const afi = sample?.afi ?? AFI_IPV4;
+    e.log.warn({ received: e.received.count, max }, 'maximum prefixes exceeded');
+    // RFC 4486 4: Cease, Maximum Number of Prefixes Reached, with AFI/SAFI/limit data.
+    e.session.reset({ code: ERR_CEASE, subcode: CEASE_MAX_PREFIXES, data: maxPrefixData(afi, 1, max) }, `more than ${max} prefixes received`);
+  }
+
+  private onUp(e: PeerEntry, s: NegotiatedSession): void {
+    e.upSince = this.clock.now();
+    e.rib.clear();
+    e.received.clear();
+    this.sync(e);
+    // End-of-RIB after the initial sync (RFC 4724 2), one per negotiated family.
+    const eor: Uint8Array[] = [];
+    for (const afi of [AFI_IPV4, AFI_IPV6]) if (s.families.has(`${afi}/1`)) eor.push(encodeEndOfRib(afi, 1, s.codec));
+    if (e.session.writeUpdates(eor)) e.updatesSent += eor.length;
+  }
+
+  private context(e: PeerEntry) {
+    const s = e.session.session;
+    const local = e.session.localAddress;
+    if (!s || !local) return null;
+    return {
+      session: s,
+      ctx: {
+        localAsn: this.opts.localAsn,
+        families: s.families,
+        localAddress: local,
+        ...(e.cfg.ipv6NextHop ? { ipv6NextHop: e.cfg.ipv6NextHop } : {}),
+        ...(e.cfg.ipv4NextHop ? { ipv4NextHop: e.cfg.ipv4NextHop } : {}),
+      },
+    };
+  }
+
+  /** Bring the peer's Adj-RIB-Out to the desired state, sending only differences. */
+  private sync(e: PeerEntry): void {
+    if (!e.session.isEstablished) return;
+    const c = this.context(e);
+    if (!c) return;
+    const { routes, problems } = exportRoutes(this.desired, c.ctx);
+    if (problems.join('\n') !== e.problems.join('\n')) {
+      for (const p of problems) if (!e.problems.includes(p)) e.log.warn({ problem: p }, 'route not sent');
+      e.problems = problems;
+    }
+    const diff = e.rib.diff(routes);
+    if (diff.announce.length === 0 && diff.withdraw.length === 0) return;
+    const msgs = encodeRibUpdates(diff.announce, diff.withdraw, c.session.codec);
+    if (!e.session.writeUpdates(msgs)) return;
+    e.rib.commit(routes);
+    e.updatesSent += msgs.length;
+    const announced = diff.announce.flat().map((r) => r.text);
+    const withdrawn = diff.withdraw.map((r) => r.text);
+    e.log.info({ announced, withdrawn, updates: msgs.length }, 'update sent');
+    this.emit('update-sent', { address: e.cfg.address, announced, withdrawn });
+  }
+
+  /** ROUTE-REFRESH: resend the family; RFC 7313 4: inside BoRR ... EoRR when negotiated. */
+  private resend(e: PeerEntry, afi: number, enhanced: boolean): void {
+    const s = e.session.session;
+    if (!s) return;
+    if (enhanced) e.session.sendMessage({ type: 'route-refresh', afi, safi: 1, subtype: 1 });
+    const groups = new Map<string, ExportedRoute[]>();
+    for (const r of e.rib.routes()) {
+      if (r.prefix.afi !== afi) continue;
+      const g = groups.get(r.key);
+      if (g) g.push(r);
+      else groups.set(r.key, [r]);
+    }
+    const msgs = encodeRibUpdates([...groups.values()], [], s.codec);
+    if (e.session.writeUpdates(msgs)) e.updatesSent += msgs.length;
+    if (enhanced) e.session.sendMessage({ type: 'route-refresh', afi, safi: 1, subtype: 2 });
+    e.log.info({ afi, routes: [...groups.values()].flat().length, enhanced }, 'route refresh answered');
+    this.emit('update-sent', { address: e.cfg.address, announced: [...groups.values()].flat().map((r) => r.text), withdrawn: [] });
+  }
+
+  private peerStatus(e: PeerEntry): PeerStatus {
+    const s = e.session.session;
+    const err = e.session.lastErrorReason;
+    return {
+      address: e.cfg.address,
+      asn: e.cfg.asn,
+      state: e.session.state,
+      since: new Date(this.epoch + e.session.stateSince).toISOString(),
+      uptimeMs: e.upSince === null ? null : this.clock.now() - e.upSince,
+      lastError: err ? describeReason(err) : null,
+      holdTime: s?.holdTime ?? null,
+      keepaliveTime: s?.keepaliveTime ?? null,
+      localAddress: e.session.localAddress,
+      remoteId: s?.remoteId ?? null,
+      families: s ? [...s.families] : [],
+      announced: e.rib.routes().map((r) => r.view),
+      receivedPrefixes: e.received.count,
+      receivedCountOnly: e.received.countOnly,
+      updatesSent: e.updatesSent,
+      updatesReceived: e.updatesReceived,
+      problems: [...e.problems],
+    };
+  }
+}
+
+function checkRouterId(id: string): void {
+  let n: number;
+  try {
+    n = bgpIdToNumber(id);
+  } catch {
+    throw new TypeError(`routerId: expected a dotted quad like 10.0.0.1, got "${id}"`);
+  }
+  // RFC 6286 2.1: the BGP Identifier is a non-zero 32-bit number.
+  if (n === 0) throw new TypeError('routerId: 0.0.0.0 is not a valid BGP Identifier (RFC 6286)');
+}
+
+function checkPeer(p: SpeakerPeer, at: string): void {
+  if (!net.isIP(p.address)) throw new TypeError(`${at}.address: expected an IPv4 or IPv6 address, got "${p.address}"`);
+  if (!Number.isInteger(p.asn) || p.asn < 1 || p.asn > 0xffffffff) throw new TypeError(`${at}.asn: expected 1..4294967295, got ${String(p.asn)}`);
+  if (p.holdTime !== undefined && (!Number.isInteger(p.holdTime) || (p.holdTime !== 0 && (p.holdTime < 3 || p.holdTime > 65535)))) {
+    // RFC 4271 4.2: Hold Time MUST be either zero or at least three seconds.
+    throw new TypeError(`${at}.holdTime: expected 0 or 3..65535 seconds, got ${String(p.holdTime)}`);
+  }
+  if (p.localAddress !== undefined && !net.isIP(p.localAddress)) throw new TypeError(`${at}.localAddress: expected an IP address, got "${p.localAddress}"`);
+  if (p.ipv6NextHop !== undefined && !net.isIPv6(p.ipv6NextHop)) throw new TypeError(`${at}.ipv6NextHop: expected an IPv6 address, got "${p.ipv6NextHop}"`);
+  if (p.ipv4NextHop !== undefined && !net.isIPv4(p.ipv4NextHop)) throw new TypeError(`${at}.ipv4NextHop: expected an IPv4 address, got "${p.ipv4NextHop}"`);
+  if (p.maxPrefixes !== undefined && (!Number.isInteger(p.maxPrefixes) || p.maxPrefixes < 1)) throw new TypeError(`${at}.maxPrefixes: expected a positive integer`);
+  if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)) throw new TypeError(`${at}.port: expected 1..65535`);
+  const r = p.connectRetryMs;
+  if (r && (!(r.min > 0) || !(r.max >= r.min))) throw new TypeError(`${at}.connectRetryMs: expected 0 < min <= max`);
+}
+
+function checkUnique(peers: SpeakerPeer[]): void {
+  const seen = new Set<string>();
+  for (const p of peers) {
+    if (seen.has(p.address)) throw new TypeError(`peers: ${p.address} is configured twice`);
+    seen.add(p.address);
+  }
+}
