@@ -86,11 +86,11 @@ export class Netns {
   }
 
   /** `ip route show <dst>` (or `ip -6`), trimmed; empty string when there is no route. */
-  async routeShow(dst: string, o: { table?: string; proto?: string } = {}): Promise<string> {
+  async routeShow(dst: string, o: { table?: string; proto?: string; timeoutMs?: number } = {}): Promise<string> {
     const args = [...(isV6(dst) ? ['-6'] : []), 'route', 'show', dst];
     if (o.table) args.push('table', o.table);
     if (o.proto) args.push('proto', o.proto);
-    return (await this.ip(args)).stdout.trim();
+    return (await this.ip(args, o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {})).stdout.trim();
   }
 
   /** Pids of every process inside the namespace. */

@@ -1,0 +1,67 @@
+/**
+ * `bgp-sidecar lab [scenario]`: build the namespace lab (BIRD as the VPC
+ * Route Server, two appliances running the sidecar) and play a scenario.
+ * Thin: options parsed here into LabOptions; the logic is in src/lab.
+ */
+import { runLab, defaultLabOptions, type LabOptions } from '../../../lab/lab.js';
+import { scenarios } from '../../../lab/scenarios/index.js';
+import { CliError, type CliCommand } from '../../types.js';
+
+export interface LabArgs {
+  scenario?: string;
+  'hold-time'?: number;
+  kill?: boolean;
+  'keep-logs'?: boolean;
+  prefix?: string;
+  timeout?: number;
+  verbose?: boolean;
+}
+
+export function labOptionsFromArgs(a: LabArgs): LabOptions {
+  const o: LabOptions = { ...defaultLabOptions };
+  if (a.scenario !== undefined) {
+    if (!scenarios[a.scenario]) throw new CliError(`lab: unknown scenario "${a.scenario}"; known: ${Object.keys(scenarios).join(', ')}`, 2);
+    o.scenario = a.scenario;
+  }
+  if (a['hold-time'] !== undefined) {
+    const h = a['hold-time'];
+    // RFC 4271 4.2: zero or at least three seconds.
+    if (!Number.isInteger(h) || h < 3 || h > 65535) throw new CliError(`lab: --hold-time: expected an integer 3..65535 (seconds), got ${h}`, 2);
+    o.holdTime = h;
+  }
+  if (a.timeout !== undefined) {
+    if (!Number.isFinite(a.timeout) || a.timeout < 1 || a.timeout > 3600) throw new CliError(`lab: --timeout: expected 1..3600 (seconds), got ${a.timeout}`, 2);
+    o.timeoutMs = a.timeout * 1000;
+  }
+  if (a.prefix !== undefined) {
+    if (!/^\d+\.\d+\.\d+\.\d+\/32$/.test(a.prefix)) throw new CliError(`lab: --prefix: expected an IPv4 /32 like 172.16.1.1/32, got "${a.prefix}"`, 2);
+    o.floatingPrefix = a.prefix;
+  }
+  o.stopMode = a.kill ? 'kill' : 'term';
+  o.keepLogs = a['keep-logs'] ?? false;
+  o.verbose = a.verbose ?? false;
+  return o;
+}
+
+export const labCommand: CliCommand<LabArgs> = {
+  command: 'lab [scenario]',
+  describe: 'Run the failover lab in network namespaces (root; BIRD as the VPC Route Server)',
+  options: {
+    'hold-time': { type: 'number', describe: 'BGP hold time on every session, seconds', default: defaultLabOptions.holdTime },
+    kill: { type: 'boolean', describe: 'Stop the active sidecar with SIGKILL (crash) instead of SIGTERM', default: false },
+    'keep-logs': { type: 'boolean', describe: 'Keep the work directory (configs, logs)', default: false },
+    prefix: { type: 'string', describe: 'Floating prefix', default: defaultLabOptions.floatingPrefix },
+    timeout: { type: 'number', describe: 'Upper bound for each wait, seconds', default: defaultLabOptions.timeoutMs / 1000 },
+    verbose: { type: 'boolean', describe: 'Print the sidecars\' log lines', default: false },
+  },
+  examples: [
+    ['bgp-sidecar lab', 'stop the active appliance\'s sidecar and watch the VPC route move'],
+    ['bgp-sidecar lab --kill', 'the same with a crash (hold timer expiry)'],
+  ],
+  async handler(args, io) {
+    const o = labOptionsFromArgs(args);
+    return runLab(o, { stdout: io.stdout, stderr: io.stderr });
+  },
+};
+
+export default labCommand;
