@@ -201,10 +201,11 @@ export function semanticChecks(cfg: Config): Checked {
         message: `missing: prefixes[${v6Prefix}] (${cfg.prefixes[v6Prefix]}) is IPv6 and this session is IPv4, so an IPv6 next hop must be given`,
       });
     }
-    if (!v4Session && v4Prefix >= 0) {
+    // RFC 8950: IPv4 NLRI with a next hop from an IPv6 session needs an IPv4 next hop given.
+    if (!v4Session && v4Prefix >= 0 && p.ipv4NextHop === undefined) {
       errors.push({
-        path: `peers[${i}].address`,
-        message: `prefixes[${v4Prefix}] (${cfg.prefixes[v4Prefix]}) is IPv4 and this session is IPv6; IPv4 routes with an IPv6 next hop (RFC 8950) are not supported, use an IPv4 session`,
+        path: `peers[${i}].ipv4-next-hop`,
+        message: `missing: prefixes[${v4Prefix}] (${cfg.prefixes[v4Prefix]}) is IPv4 and this session is IPv6, so an IPv4 next hop must be given`,
       });
     }
     if (p.asn === cfg.localAsn) {
@@ -237,9 +238,14 @@ export function semanticChecks(cfg: Config): Checked {
 
 /** router-id defaults to the first peer's local address when that is configured (else the daemon resolves it). */
 function applyDerivedDefaults(cfg: Config): Config {
-  if (cfg.routerId !== undefined) return cfg;
+  let out = cfg;
   const local = cfg.peers[0]?.localAddress;
-  return local !== undefined && isIPv4(local) ? { ...cfg, routerId: local } : cfg;
+  if (out.routerId === undefined && local !== undefined && isIPv4(local)) out = { ...out, routerId: local };
+  // Passive peers need a listener: on every address, port 179, unless `listen` says otherwise.
+  if (out.listen === undefined && cfg.peers.some((p) => p.passive)) {
+    out = { ...out, listen: { host: cfg.peers.every((p) => isIPv4(p.address)) ? '0.0.0.0' : '::', port: 179 } };
+  }
+  return out;
 }
 
 /* ------------------------------------------------------------------- load */

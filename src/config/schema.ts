@@ -254,6 +254,7 @@ const peerObject = z.strictObject({
   passive: bool.optional(),
   bfd: peerBfdSchema.optional(),
   'ipv6-next-hop': ipv6.optional(),
+  'ipv4-next-hop': ipv4.optional(),
   'max-prefixes': intRange(1, 4294967295).optional(),
 }, { error: (i) => (i.code === 'invalid_type' ? `expected a map with address and asn, got ${show(i.input)}` : undefined) });
 
@@ -266,6 +267,7 @@ export const peerSchema = peerObject.transform((p) => ({
   passive: p.passive ?? false,
   ...(p.bfd !== undefined ? { bfd: p.bfd } : {}),
   ...(p['ipv6-next-hop'] !== undefined ? { ipv6NextHop: p['ipv6-next-hop'] } : {}),
+  ...(p['ipv4-next-hop'] !== undefined ? { ipv4NextHop: p['ipv4-next-hop'] } : {}),
   ...(p['max-prefixes'] !== undefined ? { maxPrefixes: p['max-prefixes'] } : {}),
 }));
 
@@ -316,6 +318,7 @@ export const logLevel = field(`one of ${LOG_LEVELS.join(', ')}`, (v) =>
 const documentObject = z.strictObject({
   'local-asn': asn,
   'router-id': ipv4.optional(),
+  listen: field('"host:port" to accept passive sessions on (e.g. "0.0.0.0:179")', parseListen).optional(),
   prefixes: z.array(prefix, { error: (i) => `expected a list of prefixes, got ${show(i.input)}` })
     .min(1, { error: 'expected at least one prefix' }),
   announce: announceSchema.optional(),
@@ -332,6 +335,7 @@ const documentObject = z.strictObject({
 export const configSchema = documentObject.transform((d) => ({
   localAsn: d['local-asn'],
   ...(d['router-id'] !== undefined ? { routerId: d['router-id'] } : {}),
+  ...(d.listen !== undefined ? { listen: d.listen } : {}),
   prefixes: d.prefixes.map((p) => p.text),
   announce: d.announce ?? { prepend: 0, communities: [], largeCommunities: [] },
   peers: d.peers,

@@ -19,8 +19,7 @@ import { Policy } from '../policy/policy.js';
 import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
-import type { Announcement, BfdPort, Components, FallbackPort, HealthPort, HookPort, HostPort, SpeakerPort } from './ports.js';
-import { resolveRouterId } from './router-id.js';
+import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HookPort, type HostPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
 /** RFC 4486 / RFC 9384: Cease, subcode 10 "BFD Down". */
 export const CEASE = 6;
@@ -112,8 +111,6 @@ export class Daemon {
     this.phase = 'starting';
     const cfg = this.cfg;
     for (const w of this.opts.loaded.warnings) this.log.warn({ path: w.path }, `config: ${w.message}`);
-    this.routerId = await resolveRouterId(cfg.routerId, cfg.peers[0]);
-    this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
     this.metrics.setVerdict(this.verdict.verdict);
     this.metrics.drained.set(0);
 
@@ -156,7 +153,16 @@ export class Daemon {
     // Strict BFD peers are held down until their BFD session is Up.
     this.heldDown = new Set(cfg.peers.filter((p) => isStrictBfd(p)).map((p) => p.address));
     for (const p of cfg.peers) this.metrics.setPeerState(p.address, 'idle');
-    const speaker = c.createSpeaker({ ...cfg, peers: this.activePeers(cfg) }, this.routerId, this.log.child({ component: 'speaker' }), this.opts.clock);
+    const speaker = c.createSpeaker(
+      {
+        localAsn: cfg.localAsn,
+        ...(cfg.routerId !== undefined ? { routerId: cfg.routerId } : {}),
+        peers: this.activePeers(cfg),
+        ...(cfg.listen ? { listen: { address: cfg.listen.host, port: cfg.listen.port } } : {}),
+      },
+      this.log.child({ component: 'speaker' }),
+      this.opts.clock,
+    );
     this.speaker = speaker;
     this.attachSpeaker(speaker);
 
@@ -167,7 +173,10 @@ export class Daemon {
     }
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
     if (this.host) await this.host.ensure(cfg.prefixes);
-    speaker.start();
+    // Resolves the router id when not configured (the source address toward the first peer).
+    await speaker.start();
+    this.routerId = speaker.bgpId ?? cfg.routerId ?? '';
+    this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
     if (cfg.health && c.createHealth) this.startHealth(cfg);
   }
 
@@ -193,12 +202,12 @@ export class Daemon {
     this.health = health;
     health.on('verdict', (t: { state: string; previous: string; verdict?: Verdict; previousVerdict?: Verdict; reason?: string }) =>
       this.guard('verdict', () => this.onVerdict(t)));
-    health.on('check', (r: { check?: string; name?: string; ok?: boolean; latencyMs?: number }) =>
+    health.on('check', (e: { name: string; result?: { ok: boolean; latencyMs?: number; maintenance?: boolean } }) =>
       this.guard('check metrics', () => {
-        const name = r.check ?? r.name;
-        if (name === undefined) return;
-        this.metrics.checkResults.inc({ check: name, result: r.ok ? 'pass' : 'fail' });
-        if (typeof r.latencyMs === 'number') this.metrics.checkLatency.observe({ check: name }, r.latencyMs / 1000);
+        if (!e.result) return;
+        const result = e.result.maintenance ? 'maintenance' : e.result.ok ? 'pass' : 'fail';
+        this.metrics.checkResults.inc({ check: e.name, result });
+        if (typeof e.result.latencyMs === 'number') this.metrics.checkLatency.observe({ check: e.name }, e.result.latencyMs / 1000);
       }));
     if (this.drained) health.setDrain(true, this.drained.reason);
     health.start();
@@ -269,8 +278,8 @@ export class Daemon {
     }
   }
 
-  private activePeers(cfg: Config): PeerConfig[] {
-    return cfg.peers.filter((p) => !this.heldDown.has(p.address));
+  private activePeers(cfg: Config): SpeakerPeer[] {
+    return cfg.peers.filter((p) => !this.heldDown.has(p.address)).map(speakerPeer);
   }
 
   /* --------------------------------------------------------- announcements */
@@ -314,7 +323,13 @@ export class Daemon {
     if (this.phase !== 'running' || !this.speaker) return;
     const want = this.desired();
     if (this.lastApplied && isDeepStrictEqual(want, this.lastApplied)) return;
-    this.speaker.set(want);
+    try {
+      this.speaker.set(want);
+    } catch (e) {
+      // The config was validated, so this is a bug; keep what is announced rather than crash.
+      this.log.error({ err: (e as Error).message, announcements: want }, 'speaker rejected the announcements; keeping the previous ones');
+      return;
+    }
     this.lastApplied = want;
     this.lastAppliedAt = new Date().toISOString();
     this.log.info({ reason, announcements: want }, want.length ? 'announcing' : 'withdrawing all prefixes');
@@ -396,6 +411,7 @@ export class Daemon {
     if (cfg.localAsn !== old.localAsn) restart.push('local-asn');
     if ((cfg.routerId ?? this.routerId) !== this.routerId) restart.push('router-id');
     if (!isDeepStrictEqual(cfg.control, old.control)) restart.push('control');
+    if (!isDeepStrictEqual(cfg.listen, old.listen)) restart.push('listen');
     if (restart.length) {
       this.metrics.reloads.inc({ result: 'rejected' });
       const msg = `reload rejected, running configuration kept: ${restart.join(', ')} changed; restart bgp-sidecar to change ${restart.length > 1 ? 'them' : 'it'}`;

@@ -7,16 +7,19 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Config, PeerConfig } from '../config/schema.js';
+import type { SpeakerPeer } from '../speaker/types.js';
 import type { Announcement } from '../policy/types.js';
 import type { Clock } from '../util/clock.js';
 
 export type { Announcement };
 
 export interface SpeakerPort extends EventEmitter {
-  start(): void;
+  start(): Promise<void> | void;
+  /** The BGP Identifier in use once started. */
+  readonly bgpId?: string | null;
   set(routes: Announcement[]): void;
   resetPeer(address: string, code: number, subcode: number, data?: Uint8Array): void;
-  setPeers(peers: PeerConfig[]): void;
+  setPeers(peers: SpeakerPeer[]): void;
   status(): unknown[];
   stop(o?: { drain?: Announcement[]; reason?: string; timeoutMs?: number }): Promise<void>;
 }
@@ -54,8 +57,33 @@ export interface HookPort {
   run(event: { verdict: string; previous: string; reason: string }): Promise<void>;
 }
 
+export type { SpeakerPeer };
+
+/** What the speaker is built from (a subset of SpeakerOptions). */
+export interface SpeakerSettings {
+  localAsn: number;
+  routerId?: string;
+  peers: SpeakerPeer[];
+  listen?: { address: string; port: number };
+}
+
+/** Config peer -> speaker peer: only the keys the speaker knows (a BFD change must not reset BGP). */
+export function speakerPeer(p: PeerConfig): SpeakerPeer {
+  return {
+    address: p.address,
+    asn: p.asn,
+    port: p.port,
+    holdTime: p.holdTime,
+    passive: p.passive,
+    ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
+    ...(p.ipv6NextHop !== undefined ? { ipv6NextHop: p.ipv6NextHop } : {}),
+    ...(p.ipv4NextHop !== undefined ? { ipv4NextHop: p.ipv4NextHop } : {}),
+    ...(p.maxPrefixes !== undefined ? { maxPrefixes: p.maxPrefixes } : {}),
+  };
+}
+
 export interface Components {
-  createSpeaker(cfg: Config, routerId: string, logger: Logger, clock: Clock): SpeakerPort;
+  createSpeaker(o: SpeakerSettings, logger: Logger, clock: Clock): SpeakerPort;
   /** Only called when some peer has bfd. */
   createBfd?(cfg: Config, logger: Logger): Promise<BfdPort>;
   /** Only called when a health section exists. */

@@ -1,0 +1,35 @@
+/** `bgp-sidecar run --config FILE [--log-level L]`: run the daemon in the foreground, JSON logs on stdout. */
+import { LOG_LEVELS, type LogLevel } from '../../../config/types.js';
+import { runDaemon, StartupError } from '../../../daemon/run.js';
+import { configOption } from '../../options.js';
+import { CliError, type CliCommand } from '../../types.js';
+import { packageVersion } from '../../version.js';
+
+export interface RunArgs {
+  config: string;
+  'log-level'?: string;
+}
+
+export const run: CliCommand<RunArgs> = {
+  command: 'run',
+  describe: 'run the daemon in the foreground (systemd: Type=notify), JSON logs on stdout',
+  options: {
+    config: { ...configOption, demandOption: true },
+    'log-level': { alias: 'l', type: 'string', choices: [...LOG_LEVELS], describe: 'override log-level of the config file', requiresArg: true },
+  },
+  async handler(args, io) {
+    try {
+      const running = await runDaemon({
+        configFile: args.config,
+        ...(args['log-level'] ? { logLevel: args['log-level'] as LogLevel } : {}),
+        version: packageVersion(),
+        env: io.env,
+        signals: true,
+      });
+      return await running.done;
+    } catch (e) {
+      if (e instanceof StartupError) throw new CliError(e.lines);
+      throw e;
+    }
+  },
+};

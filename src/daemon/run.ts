@@ -1,0 +1,127 @@
+/**
+ * `bgp-sidecar run`: load the config, start the daemon, handle signals.
+ * SIGHUP reloads; SIGTERM/SIGINT stop gracefully (withdraw, Cease 6/2, BFD
+ * AdminDown, loopback cleanup) and the process exits 0.
+ */
+import type { Logger } from 'pino';
+import { loadConfigFile } from '../config/load.js';
+import { ConfigError, type LogLevel } from '../config/types.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { realComponents } from './components.js';
+import { Daemon } from './daemon.js';
+import { createLogger } from './logger.js';
+import type { Components } from './ports.js';
+import { createNotifier, type Notifier } from './sdnotify.js';
+import { Watchdog } from './watchdog.js';
+
+/** A failure to start, printed as one line per entry. */
+export class StartupError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'StartupError';
+  }
+}
+
+export interface RunOptions {
+  configFile: string;
+  /** --log-level: wins over the file's log-level, also after reloads. */
+  logLevel?: LogLevel;
+  version: string;
+  logger?: Logger;
+  components?: Components;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** Install signal and process-level error handlers (the bin does; in-process tests do not). */
+  signals?: boolean;
+}
+
+export interface RunningDaemon {
+  daemon: Daemon;
+  /** Resolves with the exit code once the daemon has stopped. */
+  done: Promise<number>;
+  stop(): Promise<number>;
+}
+
+export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
+  const load = async () => {
+    const l = await loadConfigFile(o.configFile);
+    return o.logLevel ? { ...l, config: { ...l.config, logLevel: o.logLevel } } : l;
+  };
+  let loaded;
+  try {
+    loaded = await load();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new StartupError(e.lines());
+    throw new StartupError([(e as Error).message]);
+  }
+  const logger = o.logger ?? createLogger(loaded.config.logLevel);
+  let notifier: Notifier;
+  try {
+    notifier = createNotifier({ logger, ...(o.env ? { env: o.env } : {}) });
+  } catch (e) {
+    throw new StartupError([(e as Error).message]);
+  }
+  const daemon = new Daemon({
+    loaded,
+    loadConfig: load,
+    components: o.components ?? realComponents(),
+    logger,
+    clock: o.clock ?? systemClock,
+    version: o.version,
+    notifier,
+  });
+  try {
+    await daemon.start();
+  } catch (e) {
+    notifier.errno(1);
+    const msg = (e as Error).message;
+    logger.fatal({ err: msg }, 'cannot start');
+    throw new StartupError([msg]);
+  }
+  const watchdog = new Watchdog({ notifier, logger });
+  watchdog.start();
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const cleanups: (() => void)[] = [];
+  const stop = async (): Promise<number> => {
+    watchdog.stop();
+    await daemon.stop();
+    for (const c of cleanups) c();
+    resolveDone(0);
+    return 0;
+  };
+
+  if (o.signals) {
+    const onHup = () => {
+      logger.info({ signal: 'SIGHUP' }, 'reload requested');
+      daemon.reload().catch((e: Error) => logger.error({ err: e.message.split('\n')[0] }, 'reload failed'));
+    };
+    let stopRequested = false;
+    const onTerm = (sig: NodeJS.Signals) => {
+      if (stopRequested) {
+        logger.warn({ signal: sig }, 'already stopping');
+        return;
+      }
+      stopRequested = true;
+      logger.info({ signal: sig }, 'stop requested');
+      void stop();
+    };
+    // Never crash on something unexpected: log it and keep the announcement as it is.
+    const onException = (err: unknown) => logger.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'uncaught exception; continuing');
+    const onRejection = (err: unknown) => logger.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'unhandled rejection; continuing');
+    process.on('SIGHUP', onHup);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onTerm);
+    process.on('uncaughtException', onException);
+    process.on('unhandledRejection', onRejection);
+    cleanups.push(() => {
+      process.off('SIGHUP', onHup);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onTerm);
+      process.off('uncaughtException', onException);
+      process.off('unhandledRejection', onRejection);
+    });
+  }
+  return { daemon, done, stop };
+}
