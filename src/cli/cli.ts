@@ -7,15 +7,22 @@
 import yargs, { type Argv } from 'yargs';
 import { checkConfig } from './cmds/check-config/index.js';
 import { drain } from './cmds/drain/index.js';
+import installCommand from './cmds/install/index.js';
+import labCommand from './cmds/lab/index.js';
 import { reload } from './cmds/reload/index.js';
 import { run } from './cmds/run/index.js';
 import { status } from './cmds/status/index.js';
 import { undrain } from './cmds/undrain/index.js';
+import uninstallCommand from './cmds/uninstall/index.js';
 import { CliError, type CliCommand, type CliIo } from './types.js';
 import { packageVersion } from './version.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CliCommand<any>[] = [run, checkConfig, status, drain, undrain, reload];
+export const commands: CliCommand<any>[] = [
+  run, checkConfig, status, drain, undrain, reload,
+  // Owned by other areas; registered here.
+  installCommand, uninstallCommand, labCommand,
+];
 
 export const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
