@@ -1,0 +1,89 @@
+/**
+ * Test-side helpers for the sd_notify addon: build it when missing (a fresh
+ * clone), and a receiving socket that plays systemd's notify socket.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { nativeAddonPath, packageRoot, loadNative, parseNotification, type NativeDgram } from '../../../src/daemon/sdnotify.js';
+
+export const ROOT = packageRoot();
+
+/** Builds systemd/native with node-gyp if the .node file is not there; returns the loaded addon. */
+export function ensureNative(): NativeDgram {
+  if (!existsSync(nativeAddonPath(ROOT))) {
+    const gyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    // Headers: Debian's nodejs ships them under /usr/include/node, so no download is needed.
+    const prefix = dirname(dirname(process.execPath));
+    const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+    execFileSync(process.execPath, [gyp, 'rebuild', ...nodedir, '-C', join(ROOT, 'systemd', 'native')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 120_000,
+    });
+  }
+  return loadNative();
+}
+
+export interface Received {
+  fields: Map<string, string>;
+  raw: string;
+  pid: number;
+  /** performance.now() when the test read it (polled every 2 ms). */
+  at: number;
+}
+
+/** A bound notify socket owned by the test, polled from a timer; close() in teardown. */
+export class NotifyReceiver {
+  readonly address: string;
+  readonly messages: Received[] = [];
+  private readonly fd: number;
+  private readonly poll: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly native: NativeDgram, address?: string) {
+    this.address = address ?? `@bgp-sidecar-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.fd = native.bind(this.address);
+    this.poll = setInterval(() => this.drain(), 2);
+  }
+
+  drain(): void {
+    if (this.closed) return;
+    for (let i = 0; i < 1000; i++) {
+      const m = this.native.recv(this.fd);
+      if (!m) return;
+      const raw = m.data.toString('utf8');
+      this.messages.push({ fields: parseNotification(raw), raw, pid: m.pid, at: performance.now() });
+    }
+  }
+
+  /** Messages having field `key` (optionally with value `value`). */
+  having(key: string, value?: string): Received[] {
+    return this.messages.filter((m) => m.fields.has(key) && (value === undefined || m.fields.get(key) === value));
+  }
+
+  /** Resolves with the first message matching, or rejects after timeoutMs (bounded wait). */
+  async waitFor(key: string, value: string | undefined, timeoutMs: number, after = 0): Promise<Received> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      this.drain();
+      const hit = this.having(key, value).find((m) => m.at >= after);
+      if (hit) return hit;
+      if (performance.now() > deadline) {
+        throw new Error(`no ${key}${value === undefined ? '' : '=' + value} within ${timeoutMs} ms; got: ${JSON.stringify(this.messages.map((m) => m.raw))}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.poll);
+    try {
+      this.native.close(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
