@@ -18,7 +18,8 @@ export function checkRemoteOpen(open: OpenMessage, ctx: OpenCheckContext): Decod
   // without it we answer 2/7 naming the capability rather than a puzzling 2/2.
   if (ctx.peerAsn > 0xffff) required.push({ code: 65, name: 'four-octet-as', asn: ctx.peerAsn });
   const localAsn = remoteAsnOf(ctx.localOpen);
-  const err = validateOpen(open, {
+  // Capabilities first, so that a 4-octet peer without the capability hears 2/7 and not 2/2.
+  const err = (required.length > 0 ? validateOpen(open, { localBgpId: ctx.localOpen.bgpId, requiredCapabilities: required }) : null) ?? validateOpen(open, {
     peerAsn: ctx.peerAsn,
     localBgpId: ctx.localOpen.bgpId,
     localAsn,
