@@ -113,6 +113,7 @@ export const DISCARD_REASONS = [
   'admin-down', //              6.8.6: local session is AdminDown
   'bad-ttl', //                 RFC 5881 5: single-hop packet with TTL other than 255
   'wrong-hop-mode', //          single-hop packet for a multihop session or the reverse (RFC 5883 2)
+  'wrong-source', //            selected by Your Discriminator but sent from another address than the peer's
 ] as const;
 export type DiscardReason = (typeof DISCARD_REASONS)[number];
 
