@@ -135,7 +135,7 @@ export class HealthMonitor extends EventEmitter {
       if (s.inflight) pending.push(s.inflight);
     }
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(pending), new Promise<void>((r) => { t = setTimeout(r, 2000); t.unref(); })]);
+    await Promise.race([Promise.allSettled(pending), new Promise<void>((r) => { t = setTimeout(r, 2000); })]);
     if (t) clearTimeout(t);
     for (const s of this.slots) {
       try { s.runner.close?.(); } catch { /* best effort */ }
@@ -211,7 +211,7 @@ export class HealthMonitor extends EventEmitter {
       settled = true;
       s.log.warn({ event: 'stuck', deadlineMs }, 'check run did not end after its deadline');
       this.record(s, { ok: false, detail: `no result ${deadlineMs + STUCK_GRACE_MS}ms after start`, latencyMs: this.clock.now() - start });
-      this.scheduleNext(s, start);
+      this.schedule(s, this.intervalFor(s)); // from now: one failure per interval while stuck
     });
     let p: Promise<CheckResult>;
     try {
