@@ -39,8 +39,18 @@ export function isJournalStream(env: NodeJS.ProcessEnv = process.env, fd = 1): b
   }
 }
 
-/** Fields journald already records for every line, or that the prefix carries. */
-const DROPPED = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v']);
+/** pino level labels (when a `formatters.level` writes the label instead of the number). */
+const LABEL_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** A record's level as pino's number, from either form; info when absent or unknown. */
+export function recordLevel(level: unknown): number {
+  if (typeof level === 'number' && Number.isFinite(level)) return level;
+  if (typeof level === 'string') return LABEL_LEVELS[level.toLowerCase()] ?? 30;
+  return 30;
+}
+
+/** Fields journald already records for every line (time, host, pid, SyslogIdentifier), or that the prefix carries. */
+const DROPPED = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'v', 'name']);
 
 function formatValue(v: unknown): string {
   if (typeof v === 'string') {
@@ -66,8 +76,7 @@ export function formatJournalLine(record: string, format: JournalFormat = 'text'
     // Not a pino record: pass it through as one info line, never drop a log line.
     return `<6>${trimmed.replace(/[\r\n]+/g, ' ')}\n`;
   }
-  const level = typeof obj.level === 'number' ? obj.level : 30;
-  const prio = journalPriority(level);
+  const prio = journalPriority(recordLevel(obj.level));
   if (format === 'json') return `<${prio}>${trimmed.replace(/[\r\n]+/g, ' ')}\n`;
   const parts: string[] = [];
   const msg = typeof obj.msg === 'string' ? obj.msg.replace(/[\r\n]+/g, ' ') : '';
