@@ -187,6 +187,9 @@ export function semanticChecks(cfg: Config): Checked {
     else seenPeer.set(p.address, i);
 
     const v4Session = isIPv4(p.address);
+    if (p.bfd !== undefined && !v4Session) {
+      errors.push({ path: `peers[${i}].bfd`, message: 'BFD is implemented for IPv4 sessions only (RFC 5881 over IPv4); remove bfd or use an IPv4 session' });
+    }
     if (p.localAddress !== undefined && isIPv4(p.localAddress) !== v4Session) {
       errors.push({
         path: `peers[${i}].local-address`,

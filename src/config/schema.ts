@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import { z } from 'zod';
 import { awsSections, pickAws } from './aws.js';
+import { peerBfdSchema } from './bfd.js';
 import { healthConfigShape, MAX_PREPEND, type HealthConfig, type HooksConfig, type LoopbackConfig, type PolicyConfig } from './health.js';
 
 /** How a value is shown in an error: strings quoted, lists and maps named. */
@@ -209,9 +210,8 @@ export function parseListen(v: unknown): { host: string; port: number } | undefi
 }
 
 /* ------------------------------------------------- fragments of other areas */
-// PENDING: replaced by the real fragments from src/config/bfd.ts, health.ts and aws.ts.
-const pending = (what: string) => z.unknown();
-const peerBfdSchema = pending('bfd');
+// Per-peer `bfd` comes from src/config/bfd.ts, health/policy/loopback/hooks from
+// src/config/health.ts, aws/fallback from src/config/aws.ts.
 const healthSections = {
   ...healthConfigShape,
   health: healthConfigShape.health.optional(),

@@ -19,10 +19,8 @@ export function realComponents(): Components {
       return new HealthMonitor({ config: cfg.health, clock, logger });
     },
     async createBfd(_cfg: Config, logger: Logger): Promise<BfdPort> {
-      const path = '../io/bfd-manager.js';
-      const mod = (await import(path)) as { BfdManager?: new (o: { logger: Logger }) => BfdPort };
-      if (!mod.BfdManager) throw new Error('BFD is configured but this build has no BfdManager');
-      return new mod.BfdManager({ logger });
+      const { BfdManager } = await import('../io/bfd-manager.js');
+      return new BfdManager({ logger });
     },
     async createFallback(cfg: Config, logger: Logger): Promise<FallbackPort> {
       const { createFallback } = await import('../aws/fallback.js');

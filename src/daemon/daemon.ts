@@ -16,6 +16,7 @@ import { ConfigError } from '../config/types.js';
 import { DaemonMetrics } from '../metrics/metrics.js';
 import { MetricsServer } from '../metrics/server.js';
 import { Policy } from '../policy/policy.js';
+import type { BfdSessionOptions } from '../io/bfd-types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
@@ -233,11 +234,8 @@ export class Daemon {
     s.on('peer-state', (e: { address: string; state: string; previous?: string; reason?: unknown }) =>
       this.guard('peer-state', () => {
         this.metrics.setPeerState(e.address, String(e.state));
-        const log = this.log.child({ peer: e.address });
-        const fields = { state: e.state, previous: e.previous, reason: e.reason };
-        if (String(e.state).toLowerCase() === 'established') log.info(fields, 'peer up');
-        else if (String(e.previous).toLowerCase() === 'established') log.warn(fields, 'peer down');
-        else log.debug(fields, 'peer state');
+        // The speaker logs 'peer up' / 'peer down' with the details; here only the trace.
+        this.log.debug({ peer: e.address, state: e.state, previous: e.previous, reason: e.reason }, 'peer state');
       }));
     s.on('update-sent', (e: { address?: string; peer?: string }) =>
       this.guard('update-sent', () => this.metrics.updatesSent.inc({ peer: e.address ?? e.peer ?? 'unknown' })));
@@ -595,8 +593,7 @@ export class Daemon {
 }
 
 function isStrictBfd(p: PeerConfig): boolean {
-  const b = p.bfd as { strict?: unknown } | undefined;
-  return b !== undefined && b.strict === true;
+  return p.bfd?.strict === true;
 }
 
 function verdictOf(state: string): Verdict {
@@ -606,8 +603,18 @@ function verdictOf(state: string): Verdict {
   return 'down';
 }
 
-/** Peer config -> BfdManager session options (contract: peer, local?, multihop, minTxMs, minRxMs, multiplier, passive, auth?). */
-export function bfdOptions(p: PeerConfig): Record<string, unknown> {
-  const b = (p.bfd ?? {}) as Record<string, unknown>;
-  return { ...b, peer: p.address, ...(p.localAddress !== undefined ? { local: p.localAddress } : {}) };
+/** Peer config -> BfdManager session options (peer, local?, multihop, minTxMs, minRxMs, multiplier, passive, auth?). */
+export function bfdOptions(p: PeerConfig): BfdSessionOptions {
+  const b = p.bfd;
+  if (!b) throw new Error(`peer ${p.address} has no bfd settings`);
+  return {
+    peer: p.address,
+    ...(p.localAddress !== undefined ? { local: p.localAddress } : {}),
+    multihop: b.multihop,
+    minTxMs: b.minTxMs,
+    minRxMs: b.minRxMs,
+    multiplier: b.multiplier,
+    passive: b.passive,
+    ...(b.auth ? { auth: b.auth } : {}),
+  };
 }

@@ -8,6 +8,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Config, PeerConfig } from '../config/schema.js';
 import type { SpeakerPeer } from '../speaker/types.js';
+import type { BfdSessionOptions } from '../io/bfd-types.js';
 import type { Announcement } from '../policy/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -25,8 +26,8 @@ export interface SpeakerPort extends EventEmitter {
 }
 
 export interface BfdPort extends EventEmitter {
-  add(key: string, o: unknown): void;
-  update(key: string, o: unknown): void;
+  add(key: string, o: BfdSessionOptions): void;
+  update(key: string, o: BfdSessionOptions): void;
   remove(key: string): Promise<void>;
   status(key?: string): unknown[];
   close(): Promise<void>;
