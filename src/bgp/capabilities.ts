@@ -3,7 +3,7 @@
  * encoding and lookup. Unknown capabilities are kept as raw bytes.
  */
 import { CapabilityCode, ErrorCode, OpenSubcode } from './constants.js';
-import { BgpMessageError, EMPTY } from './errors.js';
+import { BgpMessageError, EMPTY, copyBytes } from './errors.js';
 import type { Capability } from './types.js';
 import type { Writer } from './writer.js';
 
@@ -70,13 +70,13 @@ function decodeCapability(code: number, b: Uint8Array, o: number, len: number): 
       for (let p = o; p < o + len; p += 4) {
         const sr = b[p + 3]!;
         // RFC 7911 4: any other Send/Receive value: treat the capability as not received.
-        if (sr < 1 || sr > 3) return { code, name: 'unknown', value: b.slice(o, o + len) };
+        if (sr < 1 || sr > 3) return { code, name: 'unknown', value: copyBytes(b, o, o + len) };
         families.push({ afi: rd16(b, p), safi: b[p + 2]!, sendReceive: sr as 1 | 2 | 3 });
       }
       return { code: 69, name: 'add-path', families };
     }
     default:
-      return { code, name: 'unknown', value: b.slice(o, o + len) };
+      return { code, name: 'unknown', value: copyBytes(b, o, o + len) };
   }
 }
 

@@ -46,3 +46,13 @@ export const EMPTY = new Uint8Array(0);
 export function u16(n: number): Uint8Array {
   return Uint8Array.of((n >>> 8) & 0xff, n & 0xff);
 }
+
+/**
+ * A plain Uint8Array copy of buf[start, end). (Buffer#slice does not copy, and a
+ * decoded message must not keep the socket's buffer alive or see it reused.)
+ */
+export function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(buf.subarray(start, end));
+  return out;
+}

@@ -9,7 +9,7 @@ import {
   MAX_MESSAGE_LENGTH,
   MessageType,
 } from './constants.js';
-import { BgpMessageError, type UpdateProblem } from './errors.js';
+import { BgpMessageError, type UpdateProblem, copyBytes } from './errors.js';
 import { decodeOpen, writeOpen } from './open.js';
 import { decodeUpdate } from './update-decode.js';
 import { writeUpdate } from './update-encode.js';
@@ -98,7 +98,7 @@ export function decodeBody(type: number, buf: Uint8Array, start: number, end: nu
     }
     case MessageType.NOTIFICATION:
       return {
-        message: { type: 'notification', code: buf[start]!, subcode: buf[start + 1]!, data: buf.slice(start + 2, end) },
+        message: { type: 'notification', code: buf[start]!, subcode: buf[start + 1]!, data: copyBytes(buf, start + 2, end) },
         problems: undefined,
       };
     case MessageType.KEEPALIVE:

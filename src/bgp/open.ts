@@ -6,7 +6,7 @@
 import { readIpv4, writeIpv4 } from './address.js';
 import { decodeCapabilities, writeCapability } from './capabilities.js';
 import { ErrorCode, OPT_PARAM_CAPABILITIES, OPT_PARAM_EXTENDED_LENGTH, OpenSubcode } from './constants.js';
-import { BgpMessageError, EMPTY } from './errors.js';
+import { BgpMessageError, EMPTY, copyBytes } from './errors.js';
 import type { Capability, OpenMessage } from './types.js';
 import { Writer } from './writer.js';
 
@@ -44,7 +44,7 @@ export function decodeOpen(buf: Uint8Array, start: number, end: number): OpenMes
     o += hdr;
     if (o + len > end) throw malformed(`optional parameter ${type} length ${len} overruns the OPEN`);
     if (type === OPT_PARAM_CAPABILITIES) decodeCapabilities(buf, o, o + len, capabilities);
-    else otherParams.push({ type, value: buf.slice(o, o + len) });
+    else otherParams.push({ type, value: copyBytes(buf, o, o + len) });
     o += len;
   }
   const open: OpenMessage = { type: 'open', version, myAs, holdTime, bgpId, capabilities };

@@ -17,7 +17,7 @@ import {
   MessageType,
   RouteRefreshSubcode,
 } from './constants.js';
-import { BgpMessageError, EMPTY, u16, type UpdateProblem } from './errors.js';
+import { BgpMessageError, EMPTY, u16, type UpdateProblem, copyBytes } from './errors.js';
 import { DEFAULT_CODEC_OPTIONS, decodeBody, maxMessageLength } from './message.js';
 import type { BgpMessage, CodecOptions } from './types.js';
 
@@ -126,7 +126,7 @@ export class BgpStreamParser {
       if (type === MessageType.ROUTE_REFRESH && len !== 23) {
         // RFC 7313 5: ROUTE-REFRESH Message Error / Invalid Message Length, data = the whole message.
         return this.fail(items, new BgpMessageError(ErrorCode.ROUTE_REFRESH, RouteRefreshSubcode.INVALID_MESSAGE_LENGTH,
-          data.slice(pos, pos + len), `ROUTE-REFRESH length ${len}, expected 23`));
+          copyBytes(data, pos, pos + len), `ROUTE-REFRESH length ${len}, expected 23`));
       }
       let decoded;
       try {

@@ -7,7 +7,7 @@
 import { formatIpv6, readIpv4 } from './address.js';
 import { decodeAsPath, mergeAs4Path } from './as-path.js';
 import { AS_TRANS, AttrFlag, AttrType, ErrorCode, UpdateSubcode, attrTypeName } from './constants.js';
-import { BgpMessageError, EMPTY, type UpdateProblem } from './errors.js';
+import { BgpMessageError, EMPTY, type UpdateProblem, copyBytes } from './errors.js';
 import { decodeNlri } from './nlri.js';
 import {
   AFI_IPV4,
@@ -190,11 +190,11 @@ function decodeAttributes(buf: Uint8Array, start: number, end: number, attrs: Pa
     if (vEnd > end) {
       // RFC 7606 4: attribute length overruns Total Path Attribute Length -> treat-as-withdraw.
       taw(ctx, type, `${attrTypeName(type)} length ${len} overruns the path attributes by ${vEnd - end} octets`,
-        UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, buf.slice(o, end));
+        UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, o, end));
       return;
     }
-    const whole = (): Uint8Array => buf.slice(o, vEnd);
     const attrStart = o;
+    const whole = (): Uint8Array => copyBytes(buf, attrStart, vEnd);
     o = vEnd;
 
     if (ctx.seen[type] !== 0) {
@@ -280,7 +280,7 @@ function decodeAttributes(buf: Uint8Array, start: number, end: number, attrs: Pa
           taw(ctx, type, `EXTENDED_COMMUNITIES length ${len}, expected a non-zero multiple of 8`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole());
         } else {
           const list: Uint8Array[] = [];
-          for (let p = v; p < vEnd; p += 8) list.push(buf.slice(p, p + 8));
+          for (let p = v; p < vEnd; p += 8) list.push(copyBytes(buf, p, p + 8));
           attrs.extendedCommunities = list;
         }
         break;
@@ -345,7 +345,7 @@ function decodeUnknown(
 ): void {
   if ((flags & O) === 0) {
     // RFC 4271 6.3: an unrecognized well-known attribute -> Unrecognized Well-known Attribute, data = the attribute.
-    throw reset(type, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, buf.slice(attrStart, vEnd),
+    throw reset(type, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, copyBytes(buf, attrStart, vEnd),
       `unrecognized well-known attribute ${type}`);
   }
   if ((flags & T) === 0) {
@@ -354,7 +354,7 @@ function decodeUnknown(
     return;
   }
   // RFC 4271 5: unrecognized optional transitive attributes are passed on with the Partial bit set.
-  const raw: RawAttribute = { flags: (flags | AttrFlag.PARTIAL) & ~AttrFlag.EXTENDED_LENGTH & 0xf0, typeCode: type, value: buf.slice(v, vEnd) };
+  const raw: RawAttribute = { flags: (flags | AttrFlag.PARTIAL) & ~AttrFlag.EXTENDED_LENGTH & 0xf0, typeCode: type, value: copyBytes(buf, v, vEnd) };
   (attrs.unknown ??= []).push(raw);
 }
 
@@ -364,7 +364,7 @@ function supportedFamily(afi: number, safi: number): afi is Afi {
 
 function decodeMpReach(buf: Uint8Array, attrStart: number, v: number, vEnd: number, attrs: PathAttributes, ctx: AttrContext): void {
   const type = AttrType.MP_REACH_NLRI;
-  const whole = (): Uint8Array => buf.slice(attrStart, vEnd);
+  const whole = (): Uint8Array => copyBytes(buf, attrStart, vEnd);
   // RFC 4760 3: AFI (2) SAFI (1) Next Hop Length (1) Next Hop (var) Reserved (1) NLRI (var)
   // RFC 7606 7.11: a malformed MP_REACH_NLRI -> session reset (we do not implement AFI/SAFI disable).
   if (vEnd - v < 5) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole(), `MP_REACH_NLRI length ${vEnd - v} is too short`);
@@ -399,7 +399,7 @@ function decodeMpReach(buf: Uint8Array, attrStart: number, v: number, vEnd: numb
 function decodeMpUnreach(buf: Uint8Array, attrStart: number, v: number, vEnd: number, attrs: PathAttributes, ctx: AttrContext): void {
   const type = AttrType.MP_UNREACH_NLRI;
   // RFC 4760 4: AFI (2) SAFI (1) Withdrawn Routes (var)
-  if (vEnd - v < 3) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, buf.slice(attrStart, vEnd), `MP_UNREACH_NLRI length ${vEnd - v} is too short`);
+  if (vEnd - v < 3) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `MP_UNREACH_NLRI length ${vEnd - v} is too short`);
   const afi = (buf[v]! << 8) | buf[v + 1]!;
   const safi = buf[v + 2]!;
   if (!supportedFamily(afi, safi)) {
