@@ -21,6 +21,8 @@ export interface ProcessSpec {
   logFile?: string;
   /** Bytes of output kept in memory (default 256 KiB). */
   keepBytes?: number;
+  /** Keep stdin open as a pipe (for write()); default: /dev/null. */
+  stdin?: boolean;
   /** Called with every output line (stdout and stderr). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -68,7 +70,7 @@ export class ManagedProcess {
     this.exitSignal = null;
     this.paused = false;
     if (s.logFile && !this.log) this.log = createWriteStream(s.logFile, { flags: 'a' });
-    const proc = s.netns.spawn(s.cmd, s.args, { env: s.env ?? process.env, cwd: s.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = s.netns.spawn(s.cmd, s.args, { env: s.env ?? process.env, cwd: s.cwd, stdio: [s.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     const keep = s.keepBytes ?? 256 * 1024;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -96,6 +98,13 @@ export class ManagedProcess {
         resolve();
       });
     });
+  }
+
+  /** Write to the process's stdin (spec.stdin must be set). */
+  write(text: string): void {
+    const stdin = this.proc?.stdin;
+    if (!stdin || !this.running) throw new Error(`${this.spec.name}: not running or no stdin pipe`);
+    stdin.write(text);
   }
 
   /** Throws with the output tail when the process has exited (for readiness loops). */

@@ -17,7 +17,7 @@ export type { VethEnd, RunResult, WaitOptions };
 
 /** The part of a tap Test this module uses (so it does not depend on tap's types). */
 export interface TestLike {
-  fail(message: string, extra?: object): unknown;
+  fail(message: string): unknown;
   plan(n: number, comment?: string): unknown;
   comment(...args: unknown[]): unknown;
   teardown(fn: () => unknown): unknown;

@@ -74,9 +74,8 @@ export function birdConfig(o: BirdConfigOptions): string {
     lines.push('  enable route refresh on;');
     if (p.bfd) lines.push('  bfd on;');
     for (const f of fams) {
-      // The session is IPv4; IPv6 NLRI over it need a next hop BIRD can resolve: "next hop self"
-      // does not apply on import, so accept them as they come (gateway direct on the link).
-      lines.push(`  ${f} { import all; export ${exp}; ${f === 'ipv6' ? 'extended next hop on; ' : ''}};`);
+      // IPv6 NLRI over the IPv4 session carry a global IPv6 next hop on the shared link.
+      lines.push(`  ${f} { import all; export ${exp}; };`);
     }
     lines.push('}');
   }
@@ -239,7 +238,11 @@ export async function startBird(o: BirdOptions): Promise<BirdHandle> {
     },
     async routes(prefix, ro = {}) {
       // "show route <prefix>" is an exact-prefix match ("for <addr>" would be longest match).
-      const out = (await birdc('show', 'route', prefix, ...(ro.table ? ['table', ro.table] : []), 'all')).stdout;
+      const args = ['-s', socket, 'show', 'route', prefix, ...(ro.table ? ['table', ro.table] : []), 'all'];
+      const r = await run('birdc', args, { allowFail: true, timeoutMs: 30_000 });
+      // birdc exits 1 with "Network not found" when there is no route: that is an answer.
+      if (r.code !== 0 && !/Network not found/.test(r.stdout)) throw new Error(`birdc ${args.slice(2).join(' ')}: exit ${r.code}: ${r.stdout.trim()} ${r.stderr.trim()}`);
+      const out = r.stdout;
       return parseBirdRoutes(out).filter((r) => r.prefix === prefix);
     },
     async best(prefix) {
