@@ -1,0 +1,10 @@
+export { LoopbackManager, hostAddress } from './loopback.js';
+export type { LoopbackOptions, LoopbackStatus } from './loopback.js';
+export { RouteApplier } from './apply.js';
+export type { RouteApplierOptions } from './apply.js';
+export { StateHooks, QUEUE_MAX } from './hooks.js';
+export type { HookEvent, HooksOptions, HookRunRecord } from './hooks.js';
+export { loadSnsClient, snsSubject, snsMessage } from './sns.js';
+export type { SnsLike, SnsFactory, StateMessage } from './sns.js';
+export { runCommand } from './run-command.js';
+export type { RunOptions, RunResult } from './run-command.js';

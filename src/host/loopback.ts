@@ -1,0 +1,197 @@
+/**
+ * The floating address on the loopback: added before the prefix is announced, removed
+ * only after its withdraw has been written (ExaBGP issue 993 removed it first, so
+ * traffic still routed to the appliance was dropped), and never removed when it was
+ * already there before start-up (the operator put it there; it is not ours).
+ *
+ * Only host prefixes (/32, /128) are managed: for a shorter prefix, which address would
+ * be "the floating IP" is not knowable, so it is skipped with a warning.
+ * Uses `ip` with argument arrays (no shell); `netns` runs it as `ip -n <ns>` (tests, lab).
+ */
+import net from 'node:net';
+import pino, { type Logger } from 'pino';
+import { runCommand } from './run-command.js';
+
+export interface LoopbackOptions {
+  interface: string;
+  logger?: Logger;
+  netns?: string;
+  /** Path of the ip binary (default: `ip` from PATH). */
+  ipBinary?: string;
+}
+
+export interface LoopbackStatus {
+  interface: string;
+  /** Floating addresses present before start-up: never removed. */
+  preexisting: string[];
+  /** Addresses this process added and will remove after their withdraw. */
+  added: string[];
+  lastError?: string;
+}
+
+interface Addr { address: string; prefixlen: number }
+
+/** "172.16.1.1/32" -> { address, prefixlen } with the address in canonical form; undefined if not a host prefix. */
+export function hostAddress(prefix: string): Addr | undefined {
+  const [addr, len] = prefix.split('/');
+  if (addr === undefined) return undefined;
+  const v = net.isIP(addr);
+  if (v === 0) return undefined;
+  const max = v === 4 ? 32 : 128;
+  const prefixlen = len === undefined ? max : Number(len);
+  if (prefixlen !== max) return undefined;
+  return { address: canonical(addr), prefixlen };
+}
+
+function canonical(addr: string): string {
+  return net.isIPv6(addr) ? new URL(`http://[${addr}]/`).hostname.slice(1, -1) : addr;
+}
+
+const key = (a: Addr) => `${a.address}/${a.prefixlen}`;
+
+export class LoopbackManager {
+  private readonly log: Logger;
+  private readonly preexisting = new Set<string>();
+  private readonly added = new Set<string>();
+  private readonly skipped = new Set<string>();
+  private started = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastError: string | undefined;
+
+  constructor(private readonly o: LoopbackOptions) {
+    this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'loopback', interface: o.interface });
+  }
+
+  /** Record which addresses are already on the interface: those are never removed. Call once, before anything is announced. */
+  start(): Promise<void> {
+    return this.serial(async () => {
+      const present = await this.list();
+      for (const a of present) this.preexisting.add(a);
+      this.started = true;
+      this.log.info({ event: 'loopback-start', preexisting: [...this.preexisting].filter((a) => !a.startsWith('127.') && a !== '::1/128') }, 'loopback addresses recorded');
+    });
+  }
+
+  /**
+   * Make sure every host prefix in `prefixes` is on the interface (call before announcing them).
+   * Returns the prefixes that are NOT present after the attempt (the caller must not announce those).
+   */
+  ensure(prefixes: readonly string[]): Promise<string[]> {
+    return this.serial(async () => {
+      if (!this.started) throw new Error('LoopbackManager.start() must run first');
+      const wanted = this.hostAddrs(prefixes);
+      if (wanted.length === 0) return [];
+      const present = new Set(await this.list());
+      const failed: string[] = [];
+      for (const { prefix, addr } of wanted) {
+        const k = key(addr);
+        if (present.has(k)) continue;
+        const r = await this.ip(['addr', 'add', k, 'dev', this.o.interface, ...(addr.address.includes(':') ? ['nodad'] : [])]);
+        if (r.ok) {
+          this.added.add(k);
+          this.log.info({ event: 'address-added', address: k }, 'floating address added');
+        } else {
+          const again = new Set(await this.list());
+          if (again.has(k)) continue; // raced with someone else: present is what matters
+          this.lastError = `add ${k}: ${r.error}`;
+          this.log.error({ event: 'address-add-failed', address: k, error: r.error }, 'cannot add floating address');
+          failed.push(prefix);
+        }
+      }
+      return failed;
+    });
+  }
+
+  /**
+   * Remove the addresses of `prefixes` that this process added. Call only once their
+   * withdraw has been written to every peer. Pre-existing addresses are kept.
+   */
+  release(prefixes: readonly string[]): Promise<void> {
+    return this.serial(async () => {
+      for (const { addr } of this.hostAddrs(prefixes)) await this.remove(key(addr));
+    });
+  }
+
+  /** Remove everything this process added (shutdown, after the final withdraw). */
+  releaseAll(): Promise<void> {
+    return this.serial(async () => {
+      for (const k of [...this.added]) await this.remove(k);
+    });
+  }
+
+  status(): LoopbackStatus {
+    const s: LoopbackStatus = {
+      interface: this.o.interface,
+      preexisting: [...this.preexisting].filter((a) => !a.startsWith('127.') && a !== '::1/128'),
+      added: [...this.added],
+    };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    return s;
+  }
+
+  private async remove(k: string): Promise<void> {
+    if (this.preexisting.has(k)) {
+      this.log.debug({ event: 'address-kept', address: k }, 'address predates start-up: kept');
+      return;
+    }
+    if (!this.added.has(k)) return;
+    const r = await this.ip(['addr', 'del', k, 'dev', this.o.interface]);
+    const still = (await this.list()).includes(k);
+    if (!still) {
+      this.added.delete(k);
+      this.log.info({ event: 'address-removed', address: k }, 'floating address removed');
+    } else {
+      this.lastError = `del ${k}: ${r.ok ? 'still present' : r.error}`;
+      this.log.error({ event: 'address-remove-failed', address: k, error: r.error }, 'cannot remove floating address');
+    }
+  }
+
+  private hostAddrs(prefixes: readonly string[]): Array<{ prefix: string; addr: Addr }> {
+    const out: Array<{ prefix: string; addr: Addr }> = [];
+    for (const prefix of prefixes) {
+      const addr = hostAddress(prefix);
+      if (addr) out.push({ prefix, addr });
+      else if (!this.skipped.has(prefix)) {
+        this.skipped.add(prefix);
+        this.log.warn({ event: 'address-skipped', prefix }, 'not a host prefix (/32 or /128): not managed on the loopback');
+      }
+    }
+    return out;
+  }
+
+  private async list(): Promise<string[]> {
+    const r = await this.ip(['-j', 'addr', 'show', 'dev', this.o.interface]);
+    if (!r.ok) throw new Error(`ip addr show dev ${this.o.interface}: ${r.error}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.stdout);
+    } catch {
+      throw new Error(`ip -j addr show: unparseable output`);
+    }
+    const out: string[] = [];
+    for (const link of Array.isArray(parsed) ? parsed : []) {
+      const infos = (link as { addr_info?: unknown }).addr_info;
+      for (const i of Array.isArray(infos) ? infos : []) {
+        const { local, prefixlen } = i as { local?: unknown; prefixlen?: unknown };
+        if (typeof local === 'string' && typeof prefixlen === 'number' && net.isIP(local)) {
+          out.push(key({ address: canonical(local), prefixlen }));
+        }
+      }
+    }
+    return out;
+  }
+
+  private async ip(args: string[]): Promise<{ ok: boolean; stdout: string; error: string }> {
+    const argv = this.o.netns ? ['-n', this.o.netns, ...args] : args;
+    const r = await runCommand(this.o.ipBinary ?? 'ip', argv, { timeoutMs: 5000, outputLimit: 1 << 20 });
+    if (r.spawnError) return { ok: false, stdout: '', error: `cannot run ip: ${r.spawnError}` };
+    if (r.timedOut) return { ok: false, stdout: '', error: 'ip timed out' };
+    return { ok: r.code === 0, stdout: r.output, error: r.output.trim().split('\n')[0] ?? `exit ${r.code}` };
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+}
