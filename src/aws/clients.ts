@@ -83,7 +83,12 @@ export class AwsApi {
       maxAttempts: this.s.maxAttempts,
       retryMode: 'standard',
       // NodeHttpHandler options: connect and per-attempt response timeouts.
-      requestHandler: { requestTimeout: this.s.requestTimeoutMs, connectionTimeout: Math.min(this.s.requestTimeoutMs, 3000) },
+      requestHandler: {
+        requestTimeout: this.s.requestTimeoutMs,
+        connectionTimeout: Math.min(this.s.requestTimeoutMs, 3000),
+        // Without this the handler only logs a warning and keeps waiting.
+        throwOnRequestTimeout: true,
+      },
       ...(this.s.endpoint !== undefined ? { endpoint: this.s.endpoint } : {}),
       ...(this.s.credentials !== undefined ? { credentials: this.s.credentials } : {}),
     };
