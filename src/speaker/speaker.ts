@@ -83,6 +83,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private desired: DesiredRoute[] = [];
   private routerId: string | null;
   private listener: BgpListener | null = null;
+  private bound: { address: string; port: number } | null = null;
   private started = false;
   private stopping = false;
   /** Wall time at clock time 0, to report `since` as ISO text. */
@@ -100,6 +101,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.routerId !== null) checkRouterId(this.routerId);
     opts.peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
     checkUnique(opts.peers);
+  }
+
+  /** Where the passive listener is bound (after start()), null without `listen`. */
+  get listenAddress(): { address: string; port: number } | null {
+    return this.bound;
   }
 
   /** The BGP Identifier in use (after start()). */
@@ -123,7 +129,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         logger: this.log,
         lookup: (remote) => this.peers.get(remote)?.session,
       });
-      await this.listener.listen();
+      this.bound = await this.listener.listen();
     }
     for (const p of this.opts.peers) this.addPeer(p);
   }
