@@ -200,8 +200,22 @@ export class DirectConnectFallback {
       const cause = s.why.startsWith('alarm') ? 'alarm' : 'failed';
       go = await attempt(`started ${this.cfg.testDurationMinutes} min failover test on ${s.vif} (${s.why})`, s.vif, () => this.start(s.vif), () => this.ours.set(s.vif, cause));
     }
+    // Verify with a fresh read. AWS may take a moment to show `testing`, so a lag is reported, not retried
+    // (a second StartBgpFailoverTest on an interface already in test is an error).
+    const notes: string[] = [];
+    if (applied > 0) {
+      try {
+        const now = await this.read();
+        for (const s of plan.start) if (this.ours.has(s.vif) && now.get(s.vif)?.state !== 'testing') notes.push(`${s.vif} not yet shown as testing`);
+        for (const s of plan.stop) if (!this.ours.has(s.vif) && now.get(s.vif)?.state === 'testing') notes.push(`${s.vif} still shown as testing`);
+      } catch (err) {
+        notes.push(`verify: ${errorText(err)}`);
+      }
+      if (notes.length) this.log.warn({ notes }, 'direct connect: state not yet as expected after the change');
+    }
     const outcome: RunOutcome = failures.length ? 'incomplete' : 'done';
-    return { outcome, ...(failures[0] ? { reason: failures[0] } : {}), planned, applied, failures };
+    const reason = failures[0] ?? notes[0];
+    return { outcome, ...(reason ? { reason } : {}), planned, applied, failures };
   }
 
   /** Manual start (CLI): same minimum-available rule as the automatic one. */
