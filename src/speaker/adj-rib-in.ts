@@ -50,6 +50,8 @@ export class ReceivedRoutes {
   private interned = new Map<string, number>();
   private summaries: string[] = ['(attributes not kept)'];
   private approx = 0;
+  /** Prefixes stored with their attributes (at most storeLimit). */
+  private withAttrs = 0;
   private countOnlyMode = false;
 
   constructor(
@@ -72,6 +74,7 @@ export class ReceivedRoutes {
     this.interned.clear();
     this.summaries = ['(attributes not kept)'];
     this.approx = 0;
+    this.withAttrs = 0;
     this.countOnlyMode = false;
   }
 
@@ -101,7 +104,6 @@ export class ReceivedRoutes {
   }
 
   private intern(a: PathAttributes): number {
-    if (this.v4.size + this.v6.size >= this.storeLimit) return NOT_KEPT;
     const s = summarize(a);
     const id = this.interned.get(s);
     if (id !== undefined) return id;
@@ -116,18 +118,25 @@ export class ReceivedRoutes {
       this.approx++;
       return;
     }
-    if (p.afi === AFI_IPV4) {
-      const k = v4Key(p);
-      if (k !== null) this.v4.set(k, id);
-    } else {
-      this.v6.set(formatPrefix(p), id);
-    }
+    const v4 = p.afi === AFI_IPV4;
+    const k4 = v4 ? v4Key(p) : null;
+    const k6 = v4 ? '' : formatPrefix(p);
+    if (v4 && k4 === null) return;
+    const old = v4 ? this.v4.get(k4!) : this.v6.get(k6);
+    // Attributes are kept for at most storeLimit prefixes; one that had them keeps them.
+    let keep = id;
+    if (keep !== NOT_KEPT && (old === undefined || old === NOT_KEPT) && this.withAttrs >= this.storeLimit) keep = NOT_KEPT;
+    if (old !== undefined && old !== NOT_KEPT) this.withAttrs--;
+    if (keep !== NOT_KEPT) this.withAttrs++;
+    if (v4) this.v4.set(k4!, keep);
+    else this.v6.set(k6, keep);
     if (this.v4.size + this.v6.size > this.keyLimit) {
       // Too many to track one by one: keep counting, drop the keys.
       this.countOnlyMode = true;
       this.approx = this.v4.size + this.v6.size;
       this.v4.clear();
       this.v6.clear();
+      this.withAttrs = 0;
     }
   }
 
@@ -136,11 +145,17 @@ export class ReceivedRoutes {
       this.approx = Math.max(0, this.approx - 1);
       return;
     }
+    let old: number | undefined;
     if (p.afi === AFI_IPV4) {
       const k = v4Key(p);
-      if (k !== null) this.v4.delete(k);
+      if (k === null) return;
+      old = this.v4.get(k);
+      this.v4.delete(k);
     } else {
-      this.v6.delete(formatPrefix(p));
+      const k = formatPrefix(p);
+      old = this.v6.get(k);
+      this.v6.delete(k);
     }
+    if (old !== undefined && old !== NOT_KEPT) this.withAttrs--;
   }
 }

@@ -84,6 +84,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private routerId: string | null;
   private listener: BgpListener | null = null;
   private bound: { address: string; port: number } | null = null;
+  /** Peers whose changed config waits for the old session to close. */
+  private readonly restarting = new Map<string, Promise<void>>();
   private started = false;
   private stopping = false;
   /** Wall time at clock time 0, to report `since` as ISO text. */
@@ -101,6 +103,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.routerId !== null) checkRouterId(this.routerId);
     opts.peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
     checkUnique(opts.peers);
+    this.checkPassive(opts.peers);
   }
 
   /** Where the passive listener is bound (after start()), null without `listen`. */
@@ -159,20 +162,41 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   setPeers(peers: SpeakerPeer[]): void {
     peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
     checkUnique(peers);
+    this.checkPassive(peers);
     const want = new Map(peers.map((p) => [p.address, p]));
     for (const [addr, e] of [...this.peers]) {
       const next = want.get(addr);
       if (!next) {
         this.peers.delete(addr);
-        void e.session.stop({ code: ERR_CEASE, subcode: CEASE_PEER_DECONFIGURED }, 'peer removed from config');
+        void e.session.stop({ code: ERR_CEASE, subcode: CEASE_PEER_DECONFIGURED }, 'peer removed from config').then(() => e.session.dispose());
       } else if (!sameConfig(e.cfg, next)) {
         this.peers.delete(addr);
-        void e.session.stop({ code: ERR_CEASE, subcode: CEASE_OTHER_CONFIG_CHANGE }, 'peer config changed');
+        // The new session starts once the old socket is closed, so that the peer
+        // never sees our new connection while it still holds the old one Established
+        // (it would refuse it as a collision, RFC 4271 6.8).
+        const closing = e.session.stop({ code: ERR_CEASE, subcode: CEASE_OTHER_CONFIG_CHANGE }, 'peer config changed');
+        this.restarting.set(addr, closing);
+        void closing.then(() => {
+          e.session.dispose();
+          if (this.restarting.get(addr) !== closing) return;
+          this.restarting.delete(addr);
+          const cfg = this.opts.peers.find((p) => p.address === addr);
+          if (cfg && this.started && !this.stopping && !this.peers.has(addr)) this.addPeer(cfg);
+        });
       }
     }
     this.opts.peers = peers;
     if (!this.started) return;
-    for (const p of peers) if (!this.peers.has(p.address)) this.addPeer(p);
+    for (const p of peers) if (!this.peers.has(p.address) && !this.restarting.has(p.address)) this.addPeer(p);
+  }
+
+  /** A passive peer can only come up through the listener. */
+  private checkPassive(peers: SpeakerPeer[]): void {
+    peers.forEach((p, i) => {
+      if (p.passive && !this.opts.listen) {
+        throw new TypeError(`peers[${i}].passive: a passive peer needs the speaker to listen (listen address and port)`);
+      }
+    });
   }
 
   status(): PeerStatus[] {

@@ -291,14 +291,15 @@ t.test('bad configuration is refused with the path and what was expected', async
     () => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 1 }, { address: '10.0.0.1', asn: 2 }], logger }),
     /configured twice/,
   );
+  t.throws(() => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 1, passive: true }], logger }), /peers\[0\]\.passive: a passive peer needs/);
 });
 
 t.test('router id: first peer localAddress, else the source address toward the first peer', async (t) => {
-  const a = new Speaker({ localAsn: 65001, peers: [{ address: '127.0.0.1', asn: 1, localAddress: '127.0.0.5', passive: true }], logger });
+  const a = new Speaker({ localAsn: 65001, peers: [{ address: '127.0.0.1', asn: 1, port: 1, localAddress: '127.0.0.5' }], logger });
   await a.start();
   t.equal(a.bgpId, '127.0.0.5');
   await a.stop({ timeoutMs: 100 });
-  const b = new Speaker({ localAsn: 65001, peers: [{ address: '127.0.0.1', asn: 1, passive: true }], logger });
+  const b = new Speaker({ localAsn: 65001, peers: [{ address: '127.0.0.1', asn: 1, port: 1 }], logger });
   await b.start();
   t.equal(b.bgpId, '127.0.0.1', 'kernel source address toward 127.0.0.1');
   await b.stop({ timeoutMs: 100 });
