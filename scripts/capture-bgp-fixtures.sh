@@ -158,7 +158,7 @@ neighbor 10.255.2.1 {
   router-id 10.255.2.2;
   local-address 10.255.2.2;
   local-as 65010;
-  peer-as 4200000003;
+  peer-as 23456;  # with asn4 disabled ExaBGP compares My AS, which FRR sets to AS_TRANS
   hold-time 90;
   capability {
     asn4 disable;

@@ -56,3 +56,47 @@ export function update(withdrawn: string, attrs: string, nlri: string): Uint8Arr
 export function declaredLength(b: Uint8Array): number {
   return (b[16]! << 8) | b[17]!;
 }
+
+/**
+ * Dumb UPDATE splitter for comparing encodings that differ only in attribute
+ * order or the Extended Length bit: withdrawn and NLRI fields as hex, and the
+ * attributes as sorted "type/flags-without-E/value" strings.
+ */
+export function updateShape(m: Uint8Array): { withdrawn: string; attributes: string[]; nlri: string } {
+  const wl = (m[19]! << 8) | m[20]!;
+  const withdrawn = toHex(m.subarray(21, 21 + wl));
+  const al = (m[21 + wl]! << 8) | m[22 + wl]!;
+  const a0 = 23 + wl;
+  const attributes: string[] = [];
+  let o = a0;
+  while (o < a0 + al) {
+    const flags = m[o]!;
+    const ext = (flags & 0x10) !== 0;
+    const len = ext ? (m[o + 2]! << 8) | m[o + 3]! : m[o + 2]!;
+    const h = ext ? 4 : 3;
+    attributes.push(`${m[o + 1]}/${(flags & 0xe0).toString(16)}/${toHex(m.subarray(o + h, o + h + len))}`);
+    o += h + len;
+  }
+  return { withdrawn, attributes: attributes.sort(), nlri: toHex(m.subarray(a0 + al)) };
+}
+
+/** Dumb OPEN splitter: fixed fields, and every capability TLV (from any optional parameter), sorted. */
+export function openShape(m: Uint8Array): { fixed: string; capabilities: string[] } {
+  const fixed = toHex(m.subarray(19, 28));
+  const caps: string[] = [];
+  const end = 29 + m[28]!;
+  let o = 29;
+  while (o < end) {
+    const type = m[o]!;
+    const len = m[o + 1]!;
+    if (type === 2) {
+      let c = o + 2;
+      while (c < o + 2 + len) {
+        caps.push(toHex(m.subarray(c, c + 2 + m[c + 1]!)));
+        c += 2 + m[c + 1]!;
+      }
+    }
+    o += 2 + len;
+  }
+  return { fixed, capabilities: caps.sort() };
+}
