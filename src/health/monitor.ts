@@ -207,7 +207,7 @@ export class HealthMonitor extends EventEmitter {
     const deadlineMs = runDeadlineMs(s.cfg);
     const deadline = this.clock.setTimer(deadlineMs, () => ac.abort());
     const backstop = this.clock.setTimer(deadlineMs + STUCK_GRACE_MS, () => {
-      if (settled) return;
+      if (settled || this.stopped) return;
       settled = true;
       s.log.warn({ event: 'stuck', deadlineMs }, 'check run did not end after its deadline');
       this.record(s, { ok: false, detail: `no result ${deadlineMs + STUCK_GRACE_MS}ms after start`, latencyMs: this.clock.now() - start });

@@ -178,3 +178,18 @@ t.test('exec output is kept in status', async (t) => {
   t.match(mon.status().checks[0]?.last, { ok: false, detail: 'exit 1', output: 'db unreachable\n' });
   await mon.stop();
 });
+
+t.test('nothing is recorded or emitted after stop, even for a stuck run', async (t) => {
+  const { mon, r, step, clock } = setup({ rise: 1, checks: [{ name: 'a', type: 'tcp', host: 'h', port: 1, timeout: '2s' }] });
+  r('a').ignoreAbort = true;
+  mon.start();
+  await step(0);
+  let events = 0;
+  mon.on('check', () => events++);
+  const stopping = mon.stop();
+  r('a').answer(true);
+  await stopping;
+  await step(10_000);
+  t.equal(events, 0);
+  t.equal(clock.timerCount, 0, 'no timer left');
+});
