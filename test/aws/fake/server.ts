@@ -56,6 +56,8 @@ export interface FakeAws {
   faults: Fault[];
   /** Actions answered with permission denied. */
   denied: Set<string>;
+  /** Most requests ever in progress at once (a serialized client never exceeds 1). */
+  maxInFlight(): number;
   mutatingCalls(): CallRecord[];
   callsOf(action: string): CallRecord[];
   reset(): void;
@@ -88,6 +90,8 @@ export async function startFakeAws(initial?: Partial<FakeState>): Promise<FakeAw
   const denied = new Set<string>();
   const sockets = new Set<Socket>();
   const secrets = new Map([[FAKE_ACCESS_KEY, FAKE_SECRET]]);
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   function takeFault(action: string): Fault | undefined {
     for (const f of faults) {
@@ -215,6 +219,15 @@ export async function startFakeAws(initial?: Partial<FakeState>): Promise<FakeAw
   }
 
   const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    let done = false;
+    const finish = () => {
+      if (!done) inFlight--;
+      done = true;
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'text/plain' });
@@ -236,6 +249,7 @@ export async function startFakeAws(initial?: Partial<FakeState>): Promise<FakeAw
     changes,
     faults,
     denied,
+    maxInFlight: () => maxInFlight,
     mutatingCalls: () => calls.filter((c) => c.mutating),
     callsOf: (action) => calls.filter((c) => c.action === action),
     reset() {
@@ -243,6 +257,7 @@ export async function startFakeAws(initial?: Partial<FakeState>): Promise<FakeAw
       changes.length = 0;
       faults.length = 0;
       denied.clear();
+      maxInFlight = inFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {
