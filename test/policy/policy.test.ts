@@ -183,3 +183,8 @@ t.test('sameAnnouncements ignores order', async (t) => {
   t.notOk(sameAnnouncements([{ prefix: 'a', prepend: 1 }], [{ prefix: 'a', prepend: 1, med: 0 }]));
   t.notOk(sameAnnouncements([{ prefix: 'a', prepend: 1 }], [{ prefix: 'a', prepend: 2 }]));
 });
+
+t.test('well-known communities by name', async (t) => {
+  t.same(policySchema.parse({ up: { communities: ['no-export', '65001:7'] } }).up, { withdraw: false, prepend: 0, communities: ['no-export', '65001:7'] });
+  t.notOk(policySchema.safeParse({ up: { communities: ['no-exports'] } }).success);
+});

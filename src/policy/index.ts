@@ -1,0 +1,3 @@
+export { Policy, sameAnnouncements } from './policy.js';
+export type { PolicyOptions, PolicyInput, PolicyChange, PolicyStatus, PolicyPhase } from './policy.js';
+export type { Announcement } from './types.js';
