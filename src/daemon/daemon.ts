@@ -153,7 +153,9 @@ export class Daemon {
 
     // Strict BFD peers are held down until their BFD session is Up.
     this.heldDown = new Set(cfg.peers.filter((p) => isStrictBfd(p)).map((p) => p.address));
-    for (const p of cfg.peers) this.metrics.setPeerState(p.address, 'idle');
+    for (const p of cfg.peers) this.metrics.addPeer(p.address);
+    this.metrics.announcedSource = () =>
+      ((this.speaker?.status() ?? []) as { address?: string; announced?: unknown[] }[]).map((p) => [String(p.address), p.announced?.length ?? 0] as [string, number]);
     const speaker = c.createSpeaker(
       {
         localAsn: cfg.localAsn,
@@ -459,7 +461,7 @@ export class Daemon {
     }
     this.heldDown = held;
     for (const p of old.peers) if (!cfg.peers.some((q) => q.address === p.address)) this.metrics.removePeer(p.address);
-    for (const p of cfg.peers) if (!old.peers.some((q) => q.address === p.address)) this.metrics.setPeerState(p.address, 'idle');
+    for (const p of cfg.peers) if (!old.peers.some((q) => q.address === p.address)) this.metrics.addPeer(p.address);
     this.speaker?.setPeers(this.activePeers(cfg));
 
     // Health and policy: rebuilt only when their settings changed.

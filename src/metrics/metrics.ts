@@ -27,6 +27,9 @@ export class DaemonMetrics {
   readonly reloads: Counter<'result'>;
   readonly info: Gauge<'version' | 'router_id' | 'local_asn'>;
 
+  /** Read at scrape time: prefixes announced per peer. */
+  announcedSource: (() => Iterable<[string, number]>) | undefined;
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.peerState = new Gauge({ name: 'bgp_sidecar_peer_state', help: 'BGP session state per peer: 1 for the current state (RFC 4271 8.2.2)', labelNames: ['peer', 'state'], registers });
@@ -34,7 +37,19 @@ export class DaemonMetrics {
     this.bfdState = new Gauge({ name: 'bgp_sidecar_bfd_state', help: 'BFD session state per peer: 1 for the current state (RFC 5880 4.1)', labelNames: ['peer', 'state'], registers });
     this.updatesSent = new Counter({ name: 'bgp_sidecar_updates_sent_total', help: 'BGP UPDATE messages sent', labelNames: ['peer'], registers });
     this.updatesReceived = new Counter({ name: 'bgp_sidecar_updates_received_total', help: 'BGP UPDATE messages received', labelNames: ['peer'], registers });
-    this.announcedPrefixes = new Gauge({ name: 'bgp_sidecar_announced_prefixes', help: 'Prefixes in the Adj-RIB-Out of each peer', labelNames: ['peer'], registers });
+    const metrics = this;
+    this.announcedPrefixes = new Gauge({
+      name: 'bgp_sidecar_announced_prefixes',
+      help: 'Prefixes in the Adj-RIB-Out of each peer (sent and not withdrawn)',
+      labelNames: ['peer'],
+      registers,
+      collect() {
+        const counts = metrics.announcedSource?.();
+        if (!counts) return;
+        this.reset();
+        for (const [peer, n] of counts) this.set({ peer }, n);
+      },
+    });
     this.checkResults = new Counter({ name: 'bgp_sidecar_check_results_total', help: 'Health check runs by result', labelNames: ['check', 'result'], registers });
     this.checkLatency = new Histogram({
       name: 'bgp_sidecar_check_latency_seconds',
@@ -49,6 +64,13 @@ export class DaemonMetrics {
     this.reloads = new Counter({ name: 'bgp_sidecar_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers });
     this.info = new Gauge({ name: 'bgp_sidecar_info', help: 'Constant 1, labelled with the version and identity', labelNames: ['version', 'router_id', 'local_asn'], registers });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'bgp_sidecar_' });
+  }
+
+  /** A configured peer: its series exist (at 0) before anything happens, so rate() and alerts work from the start. */
+  addPeer(peer: string): void {
+    this.setPeerState(peer, 'idle');
+    this.updatesSent.inc({ peer }, 0);
+    this.updatesReceived.inc({ peer }, 0);
   }
 
   setPeerState(peer: string, state: string): void {
@@ -71,6 +93,7 @@ export class DaemonMetrics {
     for (const st of BGP_STATES) this.peerState.remove({ peer, state: st });
     for (const st of BFD_STATES) this.bfdState.remove({ peer, state: st });
     this.peerUp.remove({ peer });
-    this.announcedPrefixes.remove({ peer });
+    this.updatesSent.remove({ peer });
+    this.updatesReceived.remove({ peer });
   }
 }
