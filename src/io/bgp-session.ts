@@ -331,6 +331,15 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   }
 
   private onAction(slot: Slot, a: FsmAction): void {
+    try {
+      this.act(slot, a);
+    } catch (err) {
+      // A bug or an unencodable message must never take the daemon (and every other peer) down.
+      this.log.error({ err: (err as Error).message, stack: (err as Error).stack, action: a.type }, 'internal error handling a BGP action');
+    }
+  }
+
+  private act(slot: Slot, a: FsmAction): void {
     switch (a.type) {
       case 'connect':
         this.connect(slot);

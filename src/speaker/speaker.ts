@@ -101,7 +101,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     this.routerId = opts.routerId ?? null;
     if (this.routerId !== null) checkRouterId(this.routerId);
-    opts.peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
+    opts.peers.forEach((p, i) => checkPeer(p, `peers[${i}]`, opts.localAsn));
     checkUnique(opts.peers);
     this.checkPassive(opts.peers);
   }
@@ -124,6 +124,17 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    try {
+      await this.bringUp();
+    } catch (e) {
+      this.started = false;
+      await this.listener?.close();
+      this.listener = null;
+      throw e;
+    }
+  }
+
+  private async bringUp(): Promise<void> {
     if (this.routerId === null) this.routerId = await this.defaultRouterId();
     this.log.info({ routerId: this.routerId, localAsn: this.opts.localAsn }, 'bgp speaker starting');
     if (this.opts.listen) {
@@ -160,7 +171,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Reload: unchanged peers stay up, changed ones restart (Cease 6/6), removed ones get Cease 6/3. */
   setPeers(peers: SpeakerPeer[]): void {
-    peers.forEach((p, i) => checkPeer(p, `peers[${i}]`));
+    peers.forEach((p, i) => checkPeer(p, `peers[${i}]`, this.opts.localAsn));
     checkUnique(peers);
     this.checkPassive(peers);
     const want = new Map(peers.map((p) => [p.address, p]));
@@ -362,8 +373,19 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     };
   }
 
-  /** Bring the peer's Adj-RIB-Out to the desired state, sending only differences. */
+  /** sync() guarded: one peer's failure is logged and never reaches set() or another peer. */
   private sync(e: PeerEntry): void {
+    try {
+      this.syncPeer(e);
+    } catch (err) {
+      e.log.error({ err: (err as Error).message }, 'cannot build UPDATEs for this peer');
+      const p = `UPDATE not sent: ${(err as Error).message}`;
+      if (!e.problems.includes(p)) e.problems = [...e.problems, p];
+    }
+  }
+
+  /** Bring the peer's Adj-RIB-Out to the desired state, sending only differences. */
+  private syncPeer(e: PeerEntry): void {
     if (!e.session.isEstablished) return;
     const c = this.context(e);
     if (!c) return;
@@ -439,9 +461,13 @@ function checkRouterId(id: string): void {
   if (n === 0) throw new TypeError('routerId: 0.0.0.0 is not a valid BGP Identifier (RFC 6286)');
 }
 
-function checkPeer(p: SpeakerPeer, at: string): void {
+function checkPeer(p: SpeakerPeer, at: string, localAsn: number): void {
   if (!net.isIP(p.address)) throw new TypeError(`${at}.address: expected an IPv4 or IPv6 address, got "${p.address}"`);
   if (!Number.isInteger(p.asn) || p.asn < 1 || p.asn > 0xffffffff) throw new TypeError(`${at}.asn: expected 1..4294967295, got ${String(p.asn)}`);
+  if (p.asn === localAsn) {
+    // We only do eBGP export (own ASN prepended, next hop self, no LOCAL_PREF): refuse iBGP rather than send wrong routes.
+    throw new TypeError(`${at}.asn: ${p.asn} is our own ASN; only external (eBGP) peers are supported`);
+  }
   if (p.holdTime !== undefined && (!Number.isInteger(p.holdTime) || (p.holdTime !== 0 && (p.holdTime < 3 || p.holdTime > 65535)))) {
     // RFC 4271 4.2: Hold Time MUST be either zero or at least three seconds.
     throw new TypeError(`${at}.holdTime: expected 0 or 3..65535 seconds, got ${String(p.holdTime)}`);
