@@ -132,17 +132,24 @@ export class SpeakerUnderTest {
 
   /** Wait until the peer satisfies `pred` (default: Established); returns its status. */
   async waitPeer(address: string, pred: (p: PeerStatus) => boolean = (p) => p.state === 'Established', o: { timeoutMs?: number; what?: string } = {}): Promise<PeerStatus> {
-    return waitFor(
-      async () => {
-        this.proc.assertRunning();
-        const p = await this.peer(address);
-        return pred(p) ? p : undefined;
-      },
-      { timeoutMs: o.timeoutMs ?? 20_000, intervalMs: 100, what: o.what ?? `peer ${address} Established` },
-    );
+    let last: PeerStatus | undefined;
+    try {
+      return await waitFor(
+        async () => {
+          this.proc.assertRunning();
+          last = await this.peer(address);
+          return pred(last) ? last : undefined;
+        },
+        { timeoutMs: o.timeoutMs ?? 20_000, intervalMs: 100, what: o.what ?? `peer ${address} Established` },
+      );
+    } catch (err) {
+      const { announced: _a, ...brief } = last ?? ({} as Partial<PeerStatus>);
+      throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(brief)}\nspeaker output:\n${this.logs(15)}`);
+    }
   }
 
-  received(address: string, limit = 10): Promise<unknown[]> {
+  /** Routes the peer announced to us (prefix and attribute summary), at most `limit`. */
+  received(address: string, limit = 10): Promise<{ prefix: string; attributes: string }[]> {
     return this.call({ cmd: 'received', address, limit });
   }
 

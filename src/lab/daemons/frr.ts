@@ -47,6 +47,8 @@ export function frrBgpConfig(o: FrrBgpConfigOptions): string {
     l.push(` neighbor ${n.address} remote-as ${n.asn}`);
     l.push(` neighbor ${n.address} timers ${Math.max(1, Math.floor(hold / 3))} ${hold}`);
     l.push(` neighbor ${n.address} timers connect 1`);
+    // eBGP MRAI is 30 s with "defaults traditional": updates would trickle in late.
+    l.push(` neighbor ${n.address} advertisement-interval 0`);
     if (n.passive) l.push(` neighbor ${n.address} passive`);
     if (n.bfd) l.push(` neighbor ${n.address} bfd`);
     if (n.localAddress) l.push(` neighbor ${n.address} update-source ${n.localAddress}`);
