@@ -304,3 +304,65 @@ t.test('router id: first peer localAddress, else the source address toward the f
   t.equal(b.bgpId, '127.0.0.1', 'kernel source address toward 127.0.0.1');
   await b.stop({ timeoutMs: 100 });
 });
+
+t.test('NOTIFICATION received is logged decoded, with the shutdown communication; peer down logged', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const capture = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const peer = new TestPeer({ asn: REMOTE });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: LOCAL,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: REMOTE, port, connectRetryMs: { min: 5_000, max: 5_000 } }],
+    logger: capture,
+  });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'up');
+  peer.send({ type: 'notification', code: 6, subcode: 2, data: Uint8Array.of(3, 0x62, 0x79, 0x65) });
+  await peer.until(() => sp.status()[0]?.state === 'Idle', 3_000, 'down');
+  const got = lines.find((l) => l.msg === 'notification received');
+  t.match(got, { peer: '127.0.0.1', code: 6, subcode: 2, notification: 'Cease/Administrative Shutdown: "bye"' });
+  t.ok(lines.some((l) => l.msg === 'peer up'), 'peer up logged');
+  const down = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('peer down: '));
+  t.match(down?.msg, /peer down: notification-received: Cease\/Administrative Shutdown: "bye" \(received\)/);
+  t.match(sp.status()[0]?.lastError, /"bye"/);
+});
+
+t.test('hold timer enforced on a real session: a silent peer is dropped with 4/0', async (t) => {
+  // Hold time 3 s (the minimum): keepalives every second, silence for 3 s ends the session.
+  const { peer, sp } = await setup(t, { peer: { holdTime: 3 }, cfg: { connectRetryMs: { min: 10_000, max: 10_000 } } });
+  await peer.established();
+  const start = peer.received.length;
+  await peer.until(() => peer.messages(start, 'notification').length === 1, 6_000, 'Hold Timer Expired');
+  const n = peer.messages(start, 'notification')[0] as NotificationMessage;
+  t.same([n.code, n.subcode], [4, 0]);
+  t.ok(peer.messages(start, 'keepalive').length >= 2, 'we kept sending KEEPALIVEs about every second meanwhile');
+  t.equal(sp.status()[0]?.state, 'Idle');
+});
+
+t.test('IPv6 session: IPv6 next hop is the session address; IPv4 prefix needs ipv4NextHop', async (t) => {
+  const peer = new TestPeer({ asn: REMOTE });
+  const port = await peer.listen('::1');
+  const sp = new Speaker({
+    localAsn: LOCAL,
+    routerId: '10.255.0.1',
+    peers: [{ address: '::1', asn: REMOTE, port }],
+    logger,
+  });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  sp.set([{ prefix: '2001:db8::1/128', prepend: 0 }, { prefix: '172.16.1.1/32', prepend: 0 }]);
+  await sp.start();
+  await peer.until(() => peer.updates().filter(isEndOfRib).length === 2, 3_000, 'sync');
+  const six = routeUpdates(peer.updates());
+  t.equal(six.length, 1);
+  t.same(six[0]?.attributes.mpReach?.nextHops, ['::1']);
+  t.match(sp.status()[0]?.problems, [/172\.16\.1\.1\/32: not sent, the session is IPv6/]);
+});
