@@ -48,6 +48,9 @@ async function deadPort(): Promise<number> {
   return p;
 }
 
+// Real processes, servers and namespaces: more than tap's 30 s default on a loaded CI machine.
+t.setTimeout(120_000);
+
 t.test('tcp: listener passes, closed port fails', async (t) => {
   const server = net.createServer((s) => s.destroy());
   const port = await listen(server);

@@ -11,6 +11,9 @@ import type { CheckResult } from '../../src/health/types.js';
 
 const RUN_CHECK = fileURLToPath(new URL('./fixtures/run-check.ts', import.meta.url));
 
+// Namespaces and a child node per step: slower than tap's 30 s default on a loaded 2-core CI machine.
+t.setTimeout(180_000);
+
 t.test('checks inside a namespace', async (t) => {
   if (!(await requireRootAndTools(t, ['ip']))) return;
   useCleanup(t);
@@ -22,25 +25,30 @@ t.test('checks inside a namespace', async (t) => {
     { ns: tgt, ifname: 'ht0', addrs: ['192.0.2.2/24', '2001:db8:5::2/64'] },
   );
 
-  const check = async (raw: Record<string, unknown>): Promise<CheckResult> => {
-    const r = await chk.exec(process.execPath, ['--import', 'tsx', RUN_CHECK, JSON.stringify(raw)], { timeoutMs: 30_000, allowFail: true });
+  const checks = async (raws: Array<Record<string, unknown>>): Promise<CheckResult[]> => {
+    const r = await chk.exec(process.execPath, ['--import', 'tsx', RUN_CHECK, JSON.stringify(raws)], { timeoutMs: 60_000, allowFail: true });
     if (r.code !== 0) throw new Error(`run-check failed (${r.code}): ${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as CheckResult;
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '[]') as CheckResult[];
+  };
+  const check = async (raw: Record<string, unknown>): Promise<CheckResult> => {
+    const [r] = await checks([raw]);
+    if (!r) throw new Error('no result');
+    return r;
   };
 
-  await t.test('icmp: live address passes, dead address fails after count x timeout', async (t) => {
-    const live = await check({ type: 'icmp', host: '192.0.2.2', count: 3, timeout: '1s' });
+  await t.test('icmp: live address passes, dead address fails; tcp: a SYN nobody answers times out', async (t) => {
+    const [live, live6, dead, need2, silent] = await checks([
+      { type: 'icmp', host: '192.0.2.2', count: 3, timeout: '1s' },
+      { type: 'icmp', host: '2001:db8:5::2', count: 2, timeout: '1s' },
+      { type: 'icmp', host: '192.0.2.3', count: 2, timeout: '300ms' },
+      { name: 'need2', type: 'icmp', host: '192.0.2.2', count: 3, 'min-replies': 2, timeout: '1s' },
+      { type: 'tcp', host: '192.0.2.3', port: 80, timeout: '400ms' },
+    ]);
     t.match(live, { ok: true, detail: /^1\/1 replies, rtt/ }, 'passes at the first reply');
-    const live6 = await check({ type: 'icmp', host: '2001:db8:5::2', count: 2, timeout: '1s' });
     t.match(live6, { ok: true }, 'IPv6 echo');
-    const dead = await check({ type: 'icmp', host: '192.0.2.3', count: 2, timeout: '300ms' });
-    t.match(dead, { ok: false, detail: /^0\/2 replies/ });
-    const need2 = await check({ type: 'icmp', host: '192.0.2.2', count: 3, 'min-replies': 2, timeout: '1s' });
-    t.match(need2, { ok: true, detail: /^2\/2 replies/ });
-  });
-
-  await t.test('tcp: a SYN nobody answers times out', async (t) => {
-    t.match(await check({ type: 'tcp', host: '192.0.2.3', port: 80, timeout: '400ms' }), { ok: false, detail: 'timeout after 400ms' });
+    t.match(dead, { ok: false, detail: /^0\/2 replies/ }, 'dead address: every echo times out');
+    t.match(need2, { ok: true, detail: /^2\/2 replies/ }, 'min-replies 2');
+    t.match(silent, { ok: false, detail: 'timeout after 400ms' }, 'tcp to an address that never answers');
   });
 
   await t.test('interface: veth up, peer down, admin down, gone', async (t) => {

@@ -16,6 +16,9 @@ function script(name: string, body: string): string {
   return p;
 }
 
+// Real processes, servers and namespaces: more than tap's 30 s default on a loaded CI machine.
+t.setTimeout(120_000);
+
 t.test('command gets STATE, PREVIOUS, PREFIXES, REASON, HEALTH_STATE; runs in order', async (t) => {
   const out = join(dir, 'env.log');
   const cmd = script('notify.sh', `echo "$1 $STATE $PREVIOUS [$PREFIXES] $HEALTH_STATE $REASON" >> ${out}`);

@@ -8,6 +8,9 @@ import { RouteApplier } from '../../src/host/apply.js';
 import type { Announcement } from '../../src/policy/types.js';
 import { Netns, requireRootAndTools, useCleanup } from '../lib/netns.js';
 
+// Real processes, servers and namespaces: more than tap's 30 s default on a loaded CI machine.
+t.setTimeout(120_000);
+
 t.test('hostAddress', async (t) => {
   t.same(hostAddress('172.16.1.1/32'), { address: '172.16.1.1', prefixlen: 32 });
   t.same(hostAddress('2001:DB8:0::1/128'), { address: '2001:db8::1', prefixlen: 128 });
