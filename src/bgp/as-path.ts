@@ -93,13 +93,15 @@ export function hasFourOctetAsn(segments: readonly AsPathSegment[]): boolean {
 /**
  * RFC 6793 4.2.3: when AS_PATH has at least as many AS numbers as AS4_PATH,
  * the path is the leading (n - m) AS numbers of AS_PATH followed by AS4_PATH;
- * otherwise AS4_PATH is ignored. Adjacent AS_SEQUENCEs at the seam are joined.
+ * otherwise AS4_PATH is ignored. An AS_SEQUENCE cut at the seam continues into
+ * AS4_PATH's first AS_SEQUENCE (it was one segment on the wire).
  */
 export function mergeAs4Path(asPath: readonly AsPathSegment[], as4Path: readonly AsPathSegment[]): AsPathSegment[] {
   const n = asPathLength(asPath);
   const m = asPathLength(as4Path);
   if (n < m) return asPath.map((s) => ({ type: s.type, asns: [...s.asns] }));
   let need = n - m;
+  let cut = false; // the last segment taken from AS_PATH was an AS_SEQUENCE cut short
   const out: AsPathSegment[] = [];
   for (const s of asPath) {
     if (s.type === 'confed-sequence' || s.type === 'confed-set') {
@@ -115,12 +117,14 @@ export function mergeAs4Path(asPath: readonly AsPathSegment[], as4Path: readonly
       const take = Math.min(need, s.asns.length);
       out.push({ type: 'sequence', asns: s.asns.slice(0, take) });
       need -= take;
+      cut = take < s.asns.length;
     }
   }
-  for (const s of as4Path) {
+  as4Path.forEach((s, i) => {
     const last = out[out.length - 1];
-    if (last !== undefined && last.type === 'sequence' && s.type === 'sequence') last.asns.push(...s.asns);
+    // Only at the seam: a leading AS_SEQUENCE cut from AS_PATH continues into AS4_PATH's first one.
+    if (i === 0 && last !== undefined && last.type === 'sequence' && s.type === 'sequence' && cut) last.asns.push(...s.asns);
     else out.push({ type: s.type, asns: [...s.asns] });
-  }
+  });
   return out;
 }

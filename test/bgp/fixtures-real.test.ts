@@ -290,6 +290,6 @@ t.test('broken variants of real messages', async (t) => {
   const x = fixture('real/exabgp-06-update.hex');
   x[26] = 2;
   x[22] = 6;
-  x[17] -= 1;
+  x[17] = x[17]! - 1;
   t.match(fatal(x.subarray(0, x.length - 1), TWO), { code: 3, subcode: 9, attributeType: 15 });
 });
