@@ -178,7 +178,7 @@ export class Daemon {
     if (this.host) await this.host.ensure(cfg.prefixes);
     // Resolves the router id when not configured (the source address toward the first peer).
     await speaker.start();
-    this.routerId = speaker.bgpId ?? cfg.routerId ?? '';
+    this.routerId = cfg.routerId ?? speaker.bgpId ?? '';
     this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
     if (cfg.health && c.createHealth) this.startHealth(cfg);
   }

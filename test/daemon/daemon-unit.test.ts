@@ -1,0 +1,324 @@
+/**
+ * The daemon's wiring with fake components (no sockets but the control
+ * socket): BFD reactions (Cease 6/10, strict hold-down), health -> policy ->
+ * speaker, drain across reloads and health restarts, reload rules, the stop
+ * order, and a component exception that must not take the daemon down.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
+import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/types.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import type { Announcement, BfdPort, Components, HealthPort, SpeakerPeer, SpeakerSettings } from '../../src/daemon/ports.js';
+import type { BfdSessionOptions } from '../../src/io/bfd-types.js';
+import { ManualClock } from '../../src/util/clock.js';
+
+type Doc = Record<string, unknown>;
+
+class FakeSpeaker extends EventEmitter {
+  sets: Announcement[][] = [];
+  peerSets: string[][] = [];
+  resets: [string, number, number][] = [];
+  stops: { drain?: Announcement[]; reason?: string; timeoutMs?: number }[] = [];
+  started = false;
+  failNextSet = false;
+  constructor(readonly settings: SpeakerSettings, private readonly journal: string[]) {
+    super();
+  }
+  get bgpId() {
+    return this.settings.routerId ?? '10.0.0.9';
+  }
+  start() {
+    this.started = true;
+  }
+  set(r: Announcement[]) {
+    if (this.failNextSet) {
+      this.failNextSet = false;
+      throw new Error('boom');
+    }
+    this.sets.push(r);
+  }
+  resetPeer(a: string, c: number, s: number) {
+    this.resets.push([a, c, s]);
+  }
+  setPeers(p: SpeakerPeer[]) {
+    this.peerSets.push(p.map((x) => x.address));
+  }
+  status() {
+    return [];
+  }
+  async stop(o: { drain?: Announcement[]; reason?: string; timeoutMs?: number } = {}) {
+    this.journal.push('speaker.stop');
+    this.stops.push(o);
+  }
+  get last(): Announcement[] | undefined {
+    return this.sets[this.sets.length - 1];
+  }
+}
+
+class FakeBfd extends EventEmitter {
+  added = new Map<string, BfdSessionOptions>();
+  updated: string[] = [];
+  removed: string[] = [];
+  constructor(private readonly journal: string[]) {
+    super();
+  }
+  add(k: string, o: BfdSessionOptions) {
+    this.added.set(k, o);
+  }
+  update(k: string) {
+    this.updated.push(k);
+  }
+  async remove(k: string) {
+    this.removed.push(k);
+  }
+  status() {
+    return [];
+  }
+  async close() {
+    this.journal.push('bfd.close');
+  }
+  state(key: string, state: string, previous: string) {
+    this.emit('state', { key, state, previous, diag: 1, wasUp: previous === 'Up' });
+  }
+}
+
+class FakeHealth extends EventEmitter {
+  drains: [boolean, string | undefined][] = [];
+  started = false;
+  stopped = false;
+  start() {
+    this.started = true;
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  status() {
+    return { checks: [] };
+  }
+  setDrain(on: boolean, reason?: string) {
+    this.drains.push([on, reason]);
+  }
+  verdict(state: string, previous: string, verdict: string) {
+    this.emit('verdict', { state, previous, verdict, previousVerdict: 'init', since: 0, reason: `test ${state}`, checks: [] });
+  }
+}
+
+interface Harness {
+  daemon: Daemon;
+  speaker: FakeSpeaker;
+  bfd: () => FakeBfd | undefined;
+  healths: FakeHealth[];
+  journal: string[];
+  setConfig(doc: Doc | string): void;
+  fallbacks: number;
+}
+
+function baseDoc(socket: string): Doc {
+  return {
+    'local-asn': 65001,
+    'router-id': '10.0.0.1',
+    prefixes: ['172.16.1.1/32'],
+    announce: { prepend: 1, med: 50 },
+    peers: [
+      { address: '10.0.1.230', asn: 65000 },
+      { address: '10.0.1.231', asn: 65000 },
+    ],
+    control: { socket },
+    metrics: false,
+    'log-level': 'silent',
+  };
+}
+
+async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-unit-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const socket = join(dir, 'c.sock');
+  let text = stringify(mutate(baseDoc(socket)));
+  const load = async (): Promise<LoadedConfig> => parseConfigText(text, { format: 'yaml' });
+  const journal: string[] = [];
+  let speaker: FakeSpeaker | undefined;
+  let bfd: FakeBfd | undefined;
+  const healths: FakeHealth[] = [];
+  const h: Partial<Harness> = { healths, journal, fallbacks: 0 };
+  const components: Components = {
+    createSpeaker: (o) => (speaker = new FakeSpeaker(o, journal)),
+    createBfd: async () => (bfd = new FakeBfd(journal)) as unknown as BfdPort,
+    createHealth: () => {
+      const f = new FakeHealth();
+      healths.push(f);
+      return f as unknown as HealthPort;
+    },
+    createHost: () => ({
+      ensure: async () => void journal.push('host.ensure'),
+      cleanup: async () => void journal.push('host.cleanup'),
+    }),
+    createFallback: async () => {
+      h.fallbacks = (h.fallbacks ?? 0) + 1;
+      return { onVerdict: async () => undefined, status: () => ({}), close: async () => undefined };
+    },
+  };
+  const daemon = new Daemon({
+    loaded: await load(),
+    loadConfig: load,
+    components,
+    logger: pino({ level: 'silent' }),
+    clock: new ManualClock(),
+    version: 'test',
+  });
+  await daemon.start();
+  t.teardown(() => daemon.stop());
+  return Object.assign(h, {
+    daemon,
+    speaker: speaker!,
+    bfd: () => bfd,
+    setConfig(doc: Doc | string) {
+      text = typeof doc === 'string' ? doc : stringify({ ...mutate(baseDoc(socket)), ...doc });
+    },
+  }) as Harness;
+}
+
+t.test('without health: the announce settings, statically, at start', async (t) => {
+  const h = await harness(t);
+  t.ok(h.speaker.started);
+  t.same(h.speaker.settings, {
+    localAsn: 65001,
+    routerId: '10.0.0.1',
+    peers: [
+      { address: '10.0.1.230', asn: 65000, port: 179, holdTime: 90, passive: false },
+      { address: '10.0.1.231', asn: 65000, port: 179, holdTime: 90, passive: false },
+    ],
+  });
+  t.same(h.speaker.sets, [[{ prefix: '172.16.1.1/32', prepend: 1, med: 50 }]]);
+  t.equal(h.fallbacks, 0, 'no fallback configured, none created');
+  t.same(h.journal, ['host.ensure'], 'loopback address added before announcing');
+});
+
+t.test('BFD: Down after Up resets the session with Cease/BFD Down (6/10)', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, peers: [{ address: '10.0.1.230', asn: 65000, bfd: { 'min-tx-ms': 100, 'min-rx-ms': 100 } }, { address: '10.0.1.231', asn: 65000 }] }));
+  const bfd = h.bfd()!;
+  t.same([...bfd.added.keys()], ['10.0.1.230'], 'only the peer with bfd');
+  t.match(bfd.added.get('10.0.1.230'), { peer: '10.0.1.230', minTxMs: 100, minRxMs: 100, multiplier: 3, multihop: false, passive: false });
+  t.same(h.speaker.settings.peers.map((p) => p.address), ['10.0.1.230', '10.0.1.231'], 'not strict: BGP starts at once');
+  bfd.state('10.0.1.230', 'Init', 'Down');
+  bfd.state('10.0.1.230', 'Up', 'Init');
+  t.same(h.speaker.resets, []);
+  bfd.state('10.0.1.230', 'Down', 'Up');
+  t.same(h.speaker.resets, [['10.0.1.230', 6, 10]]);
+  // RFC 5882 3.2: AdminDown from the peer is not a failure.
+  bfd.state('10.0.1.230', 'AdminDown', 'Up');
+  t.same(h.speaker.resets.length, 1);
+  // Down that was never Up (start-up) does not reset.
+  bfd.state('10.0.1.230', 'Down', 'Init');
+  t.same(h.speaker.resets.length, 1);
+});
+
+t.test('BFD strict: the BGP session is held down while BFD is not Up', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, peers: [{ address: '10.0.1.230', asn: 65000, bfd: { strict: true } }, { address: '10.0.1.231', asn: 65000 }] }));
+  const bfd = h.bfd()!;
+  t.same(h.speaker.settings.peers.map((p) => p.address), ['10.0.1.231'], 'strict peer not started');
+  bfd.state('10.0.1.230', 'Up', 'Init');
+  t.same(h.speaker.peerSets, [['10.0.1.230', '10.0.1.231']], 'started once BFD is Up (config order)');
+  bfd.state('10.0.1.230', 'Down', 'Up');
+  t.same(h.speaker.resets, [['10.0.1.230', 6, 10]]);
+  t.same(h.speaker.peerSets[1], ['10.0.1.231'], 'held down again');
+  const st = h.daemon.status() as { peers: { address: string; heldDownByBfd: boolean }[] };
+  t.same(st.peers.map((p) => p.heldDownByBfd), [true, false]);
+});
+
+t.test('health -> verdict -> policy -> speaker', async (t) => {
+  const h = await harness(t, (d) => ({
+    ...d,
+    health: { checks: [{ type: 'file', path: '/nonexistent' }] },
+    policy: { role: 'standby', maintenance: { prepend: 6 } },
+  }));
+  const health = h.healths[0]!;
+  t.ok(health.started);
+  t.same(h.speaker.sets, [[]], 'init: nothing announced before the first verdict');
+  health.verdict('up', 'rising', 'up');
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 2, med: 50 }], 'standby up: prepend 2, med from announce');
+  health.verdict('falling', 'up', 'up');
+  t.equal(h.speaker.sets.length, 2, 'falling keeps the route, no UPDATE');
+  health.verdict('down', 'falling', 'down');
+  t.same(h.speaker.last, [], 'down: withdraw');
+  health.verdict('up', 'rising', 'up');
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 2, med: 50 }]);
+  t.equal(await h.daemon.metrics.registry.getSingleMetricAsString('bgp_sidecar_failovers_total').then((s) => /\s1$/m.test(s)), true, 'one failover counted');
+
+  // Drain: health is told, the maintenance announcement goes out at once.
+  h.daemon.drain('kernel upgrade');
+  t.same(health.drains, [[true, 'kernel upgrade']]);
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 6, med: 50 }]);
+  health.verdict('maintenance', 'up', 'maintenance');
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 6, med: 50 }], 'unchanged, no extra UPDATE');
+
+  // A reload that changes the health section restarts the monitor; the drain survives.
+  h.setConfig({ health: { checks: [{ type: 'file', path: '/other' }] }, policy: { role: 'standby', maintenance: { prepend: 6 } } });
+  await h.daemon.reload();
+  t.ok(health.stopped, 'old monitor stopped');
+  const again = h.healths[1]!;
+  t.ok(again.started);
+  t.same(again.drains, [[true, 'kernel upgrade']], 'new monitor drained too');
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 6, med: 50 }], 'still maintenance');
+  h.daemon.undrain();
+  t.same(again.drains.at(-1), [false, undefined]);
+  t.same(h.speaker.last, [], 'new monitor has no verdict yet: nothing announced');
+  again.verdict('up', 'rising', 'up');
+  t.same(h.speaker.last, [{ prefix: '172.16.1.1/32', prepend: 2, med: 50 }]);
+});
+
+t.test('reload: peers go through setPeers, BFD sessions are diffed, bad configs are rejected', async (t) => {
+  const h = await harness(t, (d) => d);
+  h.setConfig({ peers: [{ address: '10.0.1.230', asn: 65000 }, { address: '10.0.1.232', asn: 65000, bfd: true }] });
+  t.same(await h.daemon.reload(), { reloaded: true, warnings: [] });
+  t.same(h.speaker.peerSets, [['10.0.1.230', '10.0.1.232']]);
+  t.same([...h.bfd()!.added.keys()], ['10.0.1.232'], 'BFD created on demand');
+
+  h.setConfig('local-asn: 65001\nprefixes: [172.16.1.1/32]\npeers: [{address: 10.0.1.230, asn: abc}]\n');
+  await t.rejects(h.daemon.reload(), { message: /^reload rejected, running configuration kept:\npeers\[0\]\.asn: expected an integer/ });
+  t.equal(h.speaker.peerSets.length, 1, 'speaker untouched');
+  t.equal(h.daemon.config.peers[1]?.address, '10.0.1.232', 'running config kept');
+
+  h.setConfig({ 'local-asn': 65002 });
+  await t.rejects(h.daemon.reload(), { message: 'reload rejected, running configuration kept: local-asn changed; restart bgp-sidecar to change it' });
+
+  h.setConfig({ prefixes: ['172.16.1.1/32', '172.16.1.2/32'] });
+  await h.daemon.reload();
+  t.same(h.speaker.last?.map((a) => a.prefix), ['172.16.1.1/32', '172.16.1.2/32'], 'new prefix announced');
+  t.same(h.bfd()!.removed, ['10.0.1.232'], 'BFD session of the removed peer removed');
+});
+
+t.test('a component exception is logged and the daemon keeps running', async (t) => {
+  const h = await harness(t);
+  h.speaker.failNextSet = true;
+  h.daemon.drain('x');
+  t.equal(h.speaker.sets.length, 1, 'the failed set changed nothing');
+  h.daemon.undrain();
+  h.daemon.drain('y');
+  t.same(h.speaker.last, [], 'next change goes through (maintenance = withdraw)');
+  // A garbled event from a component does not throw out of the emitter.
+  t.doesNotThrow(() => h.speaker.emit('peer-state', null as never));
+  t.same((h.daemon.status() as { drain: { on: boolean } }).drain.on, true);
+});
+
+t.test('stop: maintenance announcement (or withdraw), then BFD AdminDown, then loopback cleanup', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, policy: { maintenance: { prepend: 4, communities: ['65535:0'] } }, peers: [{ address: '10.0.1.230', asn: 65000, bfd: true }] }));
+  await h.daemon.stop();
+  t.same(h.speaker.stops, [{ drain: [{ prefix: '172.16.1.1/32', prepend: 4, med: 50, communities: ['65535:0'] }], reason: 'bgp-sidecar stopping', timeoutMs: 5000 }]);
+  t.same(h.journal, ['host.ensure', 'speaker.stop', 'bfd.close', 'host.cleanup'], 'the address goes only after the withdraw');
+  await h.daemon.stop();
+  t.equal(h.speaker.stops.length, 1, 'stop is idempotent');
+
+  const w = await harness(t);
+  await w.daemon.stop();
+  t.same(w.speaker.stops[0]?.drain, [], 'withdraw when maintenance withdraws');
+});
+
+t.test('a config error at load is a ConfigError with every problem', async (t) => {
+  t.throws(() => parseConfigText('local-asn: 0\n'), ConfigError);
+});
