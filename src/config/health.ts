@@ -10,6 +10,7 @@
  * either hammers a service or slows failover by 1000x. (BFD keys, by contrast, are
  * integers with an explicit `-ms` suffix in their name; both forms state the unit.)
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------
@@ -199,7 +200,7 @@ const rawCheck = z.discriminatedUnion('type', [tcpCheck, icmpCheck, httpCheck, e
 type RawCheck = z.output<typeof rawCheck>;
 
 function isIpLiteral(s: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) && s.split('.').every((o) => Number(o) <= 255) || (/^[0-9a-fA-F:]+$/.test(s) && s.includes(':'));
+  return isIP(s) !== 0;
 }
 
 const combineSchema = z.union([

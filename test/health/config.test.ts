@@ -88,6 +88,8 @@ t.test('health errors name the path and what was expected', async (t) => {
     [/^combine\.at-least: expected at-least <= the number of pass\/fail checks \(1;/]);
   t.match(issues(healthSchema, { 'start-state': 'rising', checks: [{ type: 'tcp', host: 'h', port: 1 }] }), [/^start-state: expected start-state init, down or up/]);
   t.match(issues(healthSchema, { checks: [{ type: 'icmp', host: 'gw.example' }] }), [/^checks\.0\.host: expected an IPv4 or IPv6 address/]);
+  t.match(issues(healthSchema, { checks: [{ type: 'icmp', host: '10.0.0.256' }] }), [/^checks\.0\.host: expected an IPv4 or IPv6 address/]);
+  t.same(issues(healthSchema, { checks: [{ type: 'icmp', host: '::ffff:10.0.0.1' }] }), []);
   t.match(issues(healthSchema, { checks: [{ type: 'icmp', host: '10.0.0.1', count: 2, 'min-replies': 3 }] }), [/^checks\.0\.min-replies: expected min-replies <= count/]);
   t.match(issues(healthSchema, { checks: [{ type: 'http', url: 'https://x/' }] }), [/^checks\.0\.url: expected an http:\/\/ URL for a check of type http/]);
   t.match(issues(healthSchema, { checks: [{ type: 'http', url: 'ftp://x/' }] }), [/^checks\.0\.url: expected an http:\/\/ or https:\/\/ URL/]);
