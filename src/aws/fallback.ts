@@ -9,22 +9,26 @@
  * retry only does what is still missing.
  */
 import type { Logger } from 'pino';
-import { awsSchema, hasFallback, type AwsConfig, type FallbackConfig } from '../config/aws.js';
+import { hasFallback, type AwsConfig, type FallbackConfig } from '../config/aws.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
-import { AwsApi, resolveSettings, type ClientOverrides } from './clients.js';
-import { DirectConnectFallback, type DirectConnectStatus } from './direct-connect.js';
+import type { AwsApi, ClientOverrides } from './clients.js';
+import type { DirectConnectFallback, DirectConnectStatus } from './direct-connect.js';
 import { errorText } from './errors.js';
-import { discoverIdentity, ImdsClient, type InstanceIdentity } from './imds.js';
-import { createNotifier, type Notice, type Notifier } from './notify.js';
+import type { InstanceIdentity } from './imds.js';
+import type { Notice, Notifier } from './notify.js';
 import { PeerHealth, probeFor, type ProbeFn } from './peer-health.js';
 import { needsRetry, type RunResult } from './result.js';
-import { RouteTablesFallback, type RouteTablesStatus } from './route-tables.js';
-import { TgwVpnFallback, type TgwVpnStatus } from './tgw-vpn.js';
+import type { RouteTablesFallback, RouteTablesStatus } from './route-tables.js';
+import { buildActions } from './setup.js';
+import type { TgwVpnFallback, TgwVpnStatus } from './tgw-vpn.js';
 
 export type ActionName = 'route-tables' | 'tgw-vpn' | 'direct-connect';
 
 export interface Verdict {
+  /** Health state (init, rising, up, falling, down, maintenance). */
   state: 'init' | 'rising' | 'up' | 'falling' | 'down' | 'maintenance' | string;
+  /** The daemon's verdict (init, up, down, maintenance); wins over `state` when given. */
+  verdict?: string;
   reason?: string;
 }
 
@@ -90,7 +94,6 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
       directConnect: () => undefined,
     };
   }
-  const aws = cfg.aws ?? awsSchema.parse({});
   const clock = deps.clock ?? systemClock;
   const configured: ActionName[] = [
     ...(fb.routeTables ? (['route-tables'] as const) : []),
@@ -119,39 +122,26 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
   let initPromise: Promise<void> | undefined;
   function init(): Promise<void> {
     initPromise ??= (async () => {
-      const need: ('region' | 'eni')[] = [];
-      if (!aws.region) need.push('region');
-      if (fb?.routeTables) need.push('eni');
-      const known = {
-        ...(aws.region ? { region: aws.region } : {}),
-        ...(aws.eni ? { eni: aws.eni } : {}),
-        ...(aws.instanceId ? { instanceId: aws.instanceId } : {}),
-        ...(aws.zone ? { zone: aws.zone } : {}),
-        ...(aws.privateIp ? { privateIp: aws.privateIp } : {}),
-        ...deps.identity,
-      };
-      identity = await discoverIdentity(new ImdsClient({ endpoint: aws.imdsEndpoint }), known, need);
-      const region = identity.region as string;
-      api = new AwsApi(resolveSettings(aws, region, deps.overrides), log);
-      notifier = createNotifier({ logger: log, api, ...(aws.snsTopicArn ? { topicArn: aws.snsTopicArn } : {}), ...(identity.instanceId ? { instanceId: identity.instanceId } : {}) });
       const now = () => clock.now();
-      if (fb?.routeTables) {
-        const selfEni = identity.eni as string;
-        const rt = fb.routeTables;
-        const self = rt.appliances.find((a) => a.eni === selfEni);
-        const other = rt.appliances.find((a) => a.eni !== selfEni);
-        if (!self || !other) {
-          throw new Error(`fallback.route-tables: this appliance's ENI ${selfEni} is not one of appliances[].eni (${rt.appliances.map((a) => a.eni).join(', ')}); set aws.eni if the primary ENI is not the one routes target`);
+      const built = await buildActions(cfg, { logger: log, now, ...(deps.overrides ? { overrides: deps.overrides } : {}), ...(deps.identity ? { identity: deps.identity } : {}) });
+      identity = built.identity;
+      api = built.api;
+      notifier = built.notifier;
+      routeTables = built.routeTables;
+      tgwVpn = built.tgwVpn;
+      dx = built.directConnect;
+      const rt = fb?.routeTables;
+      if (rt && routeTables) {
+        const other = rt.appliances.find((a) => a.eni !== identity.eni);
+        const probe = deps.probe ?? (other?.health ? probeFor(other.health, rt.peerCheck.timeoutMs) : undefined);
+        if (!other || !probe) {
+          built.close();
+          throw new Error(`fallback.route-tables.appliances: the peer appliance (${other?.eni ?? '?'}) needs health: { tcp: "host:port" } or { http: URL }`);
         }
-        routeTables = new RouteTablesFallback({ cfg: rt, selfEni, api, notifier, logger: log.child({ fallback: 'route-tables' }), now });
-        const probe = deps.probe ?? (other.health ? probeFor(other.health, rt.peerCheck.timeoutMs) : undefined);
-        if (!probe) throw new Error(`fallback.route-tables.appliances: the peer appliance (${other.eni}) needs health: { tcp: "host:port" } or { http: URL }`);
-        peer = new PeerHealth(probe, rt.peerCheck, clock, log.child({ fallback: 'route-tables', peerEni: other.eni }), () => request(['route-tables']));
+        peer = new PeerHealth(probe, rt.peerCheck, clock, log.child({ fallback: 'route-tables', peerEni: other.eni }), () => void request(['route-tables']));
         peer.start();
       }
-      if (fb?.tgwVpn) tgwVpn = new TgwVpnFallback({ cfg: fb.tgwVpn, api, notifier, logger: log.child({ fallback: 'tgw-vpn' }), now });
-      if (fb?.directConnect) dx = new DirectConnectFallback({ cfg: fb.directConnect, api, notifier, logger: log.child({ fallback: 'direct-connect' }), now });
-      log.info({ configured, region, eni: identity.eni, instanceId: identity.instanceId }, 'fallback ready');
+      log.info({ configured, region: api.region, eni: identity.eni, instanceId: identity.instanceId }, 'fallback ready');
     })();
     initPromise.catch((err: unknown) => {
       initError = errorText(err);
@@ -248,12 +238,13 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
 
   return {
     async onVerdict(v) {
-      if (v.state === selfState) return;
+      const next = typeof v.verdict === 'string' ? v.verdict : v.state;
+      if (typeof next !== 'string' || next === selfState) return;
       const before = verdictHealthy(selfState);
-      selfState = v.state;
-      log.debug({ state: v.state, reason: v.reason }, 'verdict');
+      selfState = next;
+      log.debug({ verdict: next, reason: v.reason }, 'verdict');
       // Direct Connect alarms follow the raw state (down vs not down); the others follow healthy/not.
-      const wanted: ActionName[] = verdictHealthy(v.state) !== before ? [...configured] : ['direct-connect'];
+      const wanted: ActionName[] = verdictHealthy(next) !== before ? [...configured] : ['direct-connect'];
       await request(wanted);
     },
     status() {

@@ -1,7 +1,9 @@
 /**
  * The other appliance's health, for the route-table fallback: a TCP connect
  * (what operators already do, e.g. to its BGP port) or its own reported state
- * over HTTP (2xx, and when the body is JSON with a `state` field, state "up").
+ * over HTTP: the peer sidecar's /metrics (the `bgp_sidecar_verdict` gauge that
+ * is 1 must be `up`), or any URL answering 2xx (and, when the body is JSON
+ * with a `state` field, state "up").
  * Rise/fall hysteresis; the result is unknown until the first verdict.
  */
 import { Socket } from 'node:net';
@@ -39,6 +41,11 @@ export function httpProbe(url: string, timeoutMs: number): ProbeFn {
       const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), redirect: 'error' });
       const body = (await res.text()).slice(0, 65536);
       if (res.status < 200 || res.status > 299) return { ok: false, detail: `HTTP ${res.status}` };
+      // The peer sidecar's own metrics endpoint: the verdict gauge that is 1.
+      if (body.includes('bgp_sidecar_verdict{')) {
+        const m = /^bgp_sidecar_verdict\{verdict="([a-z]+)"\} 1(?:\.0)?$/m.exec(body);
+        return { ok: m?.[1] === 'up', detail: `verdict ${m?.[1] ?? 'unknown'}` };
+      }
       if ((res.headers.get('content-type') ?? '').includes('json')) {
         let parsed: unknown;
         try {

@@ -80,7 +80,11 @@ export class TgwVpnFallback {
     return m;
   }
 
-  async run(selfHealthy: boolean | undefined, o: { dryRun?: boolean } = {}): Promise<RunResult> {
+  /**
+   * One evaluation of every pair. `immediate` (manual use): act on the
+   * current telemetry without waiting for failover-after / failback-after.
+   */
+  async run(selfHealthy: boolean | undefined, o: { dryRun?: boolean; immediate?: boolean; pairs?: string[] } = {}): Promise<RunResult> {
     const dryRun = o.dryRun ?? this.cfg.dryRun;
     if (selfHealthy !== true) {
       const reason = selfHealthy === undefined ? 'own health not known yet' : 'this appliance is not healthy: only a healthy appliance acts';
@@ -92,8 +96,9 @@ export class TgwVpnFallback {
     const failures: string[] = [];
     const reasons: string[] = [];
     let applied = 0;
-    for (const pair of this.cfg.pairs) {
-      const r = await this.runPair(pair, dryRun).catch((err: unknown): PairRun => ({ outcome: 'error', reason: errorText(err), planned: [], applied: 0, failures: [errorText(err)] }));
+    for (const pair of o.pairs ?? this.cfg.pairs) {
+      if (!this.cfg.pairs.includes(pair)) throw new Error(`pair ${JSON.stringify(pair)} is not in fallback.tgw-vpn.pairs (${this.cfg.pairs.join(', ')})`);
+      const r = await this.runPair(pair, dryRun, o.immediate ?? false).catch((err: unknown): PairRun => ({ outcome: 'error', reason: errorText(err), planned: [], applied: 0, failures: [errorText(err)] }));
       this.pairStatus.set(pair, { ...(this.pairStatus.get(pair) ?? { pair }), outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}) });
       outcome = worse(outcome, r.outcome);
       planned.push(...r.planned);
@@ -195,7 +200,7 @@ export class TgwVpnFallback {
     }
   }
 
-  private async runPair(pair: string, dryRun: boolean): Promise<PairRun> {
+  private async runPair(pair: string, dryRun: boolean, immediate: boolean): Promise<PairRun> {
     const now = this.now();
     const m = this.mem(pair);
     const { primary, backup } = await this.findPair(pair);
@@ -228,7 +233,7 @@ export class TgwVpnFallback {
     if (primaryDown) {
       if (onPrimary.length === 0) return { outcome: 'in-sync', reason: 'primary down, no route left on it', planned: [], applied: 0, failures: [] };
       const downFor = now - (m.primaryDownSince ?? now);
-      if (downFor < this.cfg.failoverAfterMs) {
+      if (!immediate && downFor < this.cfg.failoverAfterMs) {
         return { outcome: 'skipped', reason: `primary down for ${downFor} ms; failover after ${this.cfg.failoverAfterMs} ms`, planned: [], applied: 0, failures: [] };
       }
       if (!backupUp) {
@@ -249,9 +254,9 @@ export class TgwVpnFallback {
         m.lastRefusal = undefined;
         return { outcome: 'in-sync', planned: [], applied: 0, failures: [] };
       }
-      if (this.cfg.failbackAfterMs === false) return { outcome: 'skipped', reason: 'primary is up; failback is disabled (failback-after: false)', planned: [], applied: 0, failures: [] };
+      if (this.cfg.failbackAfterMs === false && !immediate) return { outcome: 'skipped', reason: 'primary is up; failback is disabled (failback-after: false)', planned: [], applied: 0, failures: [] };
       const upFor = now - (m.primaryUpSince ?? now);
-      if (upFor < this.cfg.failbackAfterMs) {
+      if (!immediate && this.cfg.failbackAfterMs !== false && upFor < this.cfg.failbackAfterMs) {
         return { outcome: 'skipped', reason: `primary up for ${upFor} ms; failback after ${this.cfg.failbackAfterMs} ms`, planned: [], applied: 0, failures: [] };
       }
       why = `primary ${primary.id} up and stable for ${upFor} ms`;

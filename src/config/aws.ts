@@ -349,7 +349,11 @@ const tgwVpnSchema = map({
   'route-tables': list(TGW_RTB_ID, 'Transit Gateway route table ids').min(1, { error: 'expected at least one route table id (or leave the key out)' }).optional(),
   'poll-interval': duration(1000, 3_600_000).optional(),
   'failover-after': duration(0, 3_600_000).optional(),
-  'failback-after': z.union([z.literal(false), duration(0, 86_400_000)]).optional(),
+  'failback-after': value('a duration with a unit ("30s", "10m", "1h") up to 24h, or false (never fail back)', (v) => {
+    if (v === false) return false as const;
+    const ms = parseAwsDuration(v);
+    return ms !== undefined && ms <= 86_400_000 ? ms : undefined;
+  }).optional(),
 }, 'dry-run, pairs, route-tables, poll-interval, failover-after, failback-after').transform((t, ctx): TgwVpnFallbackConfig => {
   const dup = t.pairs.find((p, i) => t.pairs.indexOf(p) !== i);
   if (dup !== undefined) {
