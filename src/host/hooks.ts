@@ -26,6 +26,8 @@ export interface HookEvent {
 
 export interface HooksOptions {
   config: HooksConfig;
+  /** Floating prefixes for PREFIXES when an event does not carry them (run(), onTransition()). */
+  prefixes?: readonly string[];
   logger?: Logger;
   /** Tests inject a fake SNS client. */
   snsFactory?: SnsFactory;
@@ -55,9 +57,17 @@ export class StateHooks {
   }
 
   /** Feed a health monitor `verdict` event: notifies only when the verdict changed. */
-  onTransition(t: { verdict: string; previousVerdict: string; state: string; reason: string }, prefixes: readonly string[]): void {
+  onTransition(t: { verdict: string; previousVerdict: string; state: string; reason: string }, prefixes?: readonly string[]): void {
     if (t.verdict === t.previousVerdict) return;
-    this.notify({ state: t.verdict, previous: t.previousVerdict, prefixes, reason: t.reason, healthState: t.state });
+    this.notify({ state: t.verdict, previous: t.previousVerdict, prefixes: prefixes ?? this.o.prefixes ?? [], reason: t.reason, healthState: t.state });
+  }
+
+  /** The daemon's HookPort: queue a verdict change; resolves once the queue has run (bounded by the hook timeout). */
+  run(e: { verdict: string; previous: string; reason: string; state?: string; prefixes?: readonly string[] }): Promise<void> {
+    const ev: HookEvent = { state: e.verdict, previous: e.previous, prefixes: e.prefixes ?? this.o.prefixes ?? [], reason: e.reason };
+    if (e.state !== undefined) ev.healthState = e.state;
+    this.notify(ev);
+    return this.idle(this.o.config.timeoutMs * (QUEUE_MAX + 1) + 1000);
   }
 
   /** Queue a notification. Returns at once. */

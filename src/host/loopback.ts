@@ -62,14 +62,21 @@ export class LoopbackManager {
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'loopback', interface: o.interface });
   }
 
-  /** Record which addresses are already on the interface: those are never removed. Call once, before anything is announced. */
+  /**
+   * Record which addresses are already on the interface: those are never removed.
+   * Call once at start-up, before anything is announced; ensure() and release() call it
+   * themselves if it has not run, so the snapshot always predates our first change.
+   */
   start(): Promise<void> {
-    return this.serial(async () => {
-      const present = await this.list();
-      for (const a of present) this.preexisting.add(a);
-      this.started = true;
-      this.log.info({ event: 'loopback-start', preexisting: [...this.preexisting].filter((a) => !a.startsWith('127.') && a !== '::1/128') }, 'loopback addresses recorded');
-    });
+    return this.serial(() => this.snapshot());
+  }
+
+  private async snapshot(): Promise<void> {
+    if (this.started) return;
+    const present = await this.list();
+    for (const a of present) this.preexisting.add(a);
+    this.started = true;
+    this.log.info({ event: 'loopback-start', preexisting: this.status().preexisting }, 'loopback addresses recorded');
   }
 
   /**
@@ -78,7 +85,7 @@ export class LoopbackManager {
    */
   ensure(prefixes: readonly string[]): Promise<string[]> {
     return this.serial(async () => {
-      if (!this.started) throw new Error('LoopbackManager.start() must run first');
+      await this.snapshot();
       const wanted = this.hostAddrs(prefixes);
       if (wanted.length === 0) return [];
       const present = new Set(await this.list());
@@ -108,8 +115,14 @@ export class LoopbackManager {
    */
   release(prefixes: readonly string[]): Promise<void> {
     return this.serial(async () => {
+      await this.snapshot();
       for (const { addr } of this.hostAddrs(prefixes)) await this.remove(key(addr));
     });
+  }
+
+  /** Same as releaseAll() (the daemon's HostPort name). */
+  cleanup(): Promise<void> {
+    return this.releaseAll();
   }
 
   /** Remove everything this process added (shutdown, after the final withdraw). */

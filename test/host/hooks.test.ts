@@ -141,3 +141,11 @@ t.test('subject is ASCII and at most 100 characters', async (t) => {
   t.ok(s.length <= 100);
   t.match(s, /^bgp-sidecar h\?x+\.\.\.$/);
 });
+
+t.test('run(): the daemon HookPort shape, prefixes from the options', async (t) => {
+  const out = join(dir, 'run.log');
+  const cmd = script('run.sh', `echo "$STATE $PREVIOUS [$PREFIXES] $HEALTH_STATE" >> ${out}`);
+  const hooks = new StateHooks({ config: hooksSchema.parse({ command: [cmd] }), prefixes: ['172.16.1.1/32'] });
+  await hooks.run({ verdict: 'maintenance', previous: 'up', reason: 'drain' });
+  t.equal(readFileSync(out, 'utf8'), 'maintenance up [172.16.1.1/32] maintenance\n', 'resolved after the command ran');
+});

@@ -29,9 +29,12 @@ t.test('loopback in a namespace', async (t) => {
   await ns.ip(['addr', 'add', '198.51.100.9/32', 'dev', 'lo']);
 
   const lo = new LoopbackManager({ interface: 'lo', netns: ns.name });
-  await t.rejects(lo.ensure(['198.51.100.1/32']), /start\(\) must run first/);
   await lo.start();
   t.same(lo.status().preexisting, ['198.51.100.9/32']);
+  const lazy = new LoopbackManager({ interface: 'lo', netns: ns.name });
+  await lazy.release(['198.51.100.9/32']);
+  t.same(lazy.status().preexisting, ['198.51.100.9/32'], 'without start(), the first call takes the snapshot');
+  t.match(await addrs(), /198\.51\.100\.9/, 'and a pre-existing address is still never removed');
 
   t.same(await lo.ensure(['198.51.100.1/32', '2001:db8:9::1/128', '198.51.100.9/32', '203.0.113.0/24']), []);
   const a = await addrs();
@@ -49,7 +52,7 @@ t.test('loopback in a namespace', async (t) => {
   // Someone removed our address behind our back: release is quiet, ensure adds it again.
   await ns.ip(['addr', 'del', '2001:db8:9::1/128', 'dev', 'lo']);
   t.same(await lo.ensure(['2001:db8:9::1/128']), []);
-  await lo.releaseAll();
+  await lo.cleanup();
   const c = await addrs();
   t.notMatch(c, /2001:db8:9::1/);
   t.match(c, /198\.51\.100\.9/, 'releaseAll keeps pre-existing too');
