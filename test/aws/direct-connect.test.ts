@@ -53,7 +53,7 @@ t.test('alarm: test started, recovery: test stopped; every action published', as
   t.equal((await dx.run('up')).outcome, 'in-sync');
   t.equal(fake.mutatingCalls().length, 0);
   const r = await dx.run('down');
-  t.equal(r.outcome, 'done', r.reason);
+  t.equal(r.outcome, 'done', r.reason ?? '');
   t.same(fake.changes, [`start test ${VIF_1}`]);
   t.match(fake.callsOf('StartBgpFailoverTest')[0]!.params, { virtualInterfaceId: VIF_1, testDurationInMinutes: 30 });
   t.match(dx.status(), { available: 2, interfaces: [{ id: VIF_1, state: 'testing', ourTest: 'alarm' }, { id: VIF_2, condition: 'available' }, { id: VIF_3 }] });

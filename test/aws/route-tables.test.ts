@@ -49,7 +49,7 @@ t.test('plan touches only routes targeting the two ENIs', async (t) => {
 t.test('failover: peer A fails, B (healthy) repoints every listed route; failback restores zones', async (t) => {
   const { fake, rt, lines } = await setup(t, { self: ENI_B });
   const r1 = await rt.run({ self: true, peer: false });
-  t.equal(r1.outcome, 'done', r1.reason);
+  t.equal(r1.outcome, 'done', r1.reason ?? '');
   t.equal(r1.applied, 5);
   const after = targets(fake.state);
   for (const k of [`${RTB_A1} 172.16.1.1/32`, `${RTB_A1} 0.0.0.0/0`, `${RTB_A1} 2001:db8:100::/48`, `${RTB_A1} pl-0123456789abcdef0`, `${RTB_A2} 172.16.1.1/32`, `${RTB_B1} 0.0.0.0/0`]) {
@@ -126,7 +126,7 @@ t.test('throttling in the middle of a multi-route failover: completes, no duplic
   fake.faults.push({ action: 'ReplaceRoute', kind: 'throttle', skip: 2, times: 2 });
   fake.faults.push({ action: 'ReplaceRoute', kind: 'apply-then-timeout', skip: 3, times: 1 });
   const r = await rt.run({ self: true, peer: false });
-  t.equal(r.outcome, 'done', r.reason);
+  t.equal(r.outcome, 'done', r.reason ?? '');
   t.equal(r.applied, 5);
   t.equal(fake.changes.length, 5, 'each route changed exactly once');
   t.equal(new Set(fake.changes).size, 5, 'no duplicate change');

@@ -28,7 +28,7 @@ t.test('failover when every primary tunnel is down and the backup has one up; fa
 
   setTunnels(fake.state, VPN_P, [false, false]);
   const r = await tgw.run(true);
-  t.equal(r.outcome, 'done', r.reason);
+  t.equal(r.outcome, 'done', r.reason ?? '');
   t.equal(r.applied, 4, 'three CIDR routes and one prefix-list reference');
   const after = tgwTargets(fake.state);
   t.equal(after[`${TGW_RTB_1} 10.100.0.0/16`], ATT_B);
@@ -65,7 +65,7 @@ t.test('failover when every primary tunnel is down and the backup has one up; fa
   t.equal(fake.mutatingCalls().length, 0);
   clock.t += 1_000;
   const fb = await tgw.run(true);
-  t.equal(fb.outcome, 'done', fb.reason);
+  t.equal(fb.outcome, 'done', fb.reason ?? '');
   t.equal(fb.applied, 4);
   const back = tgwTargets(fake.state);
   t.equal(back[`${TGW_RTB_1} 10.100.0.0/16`], ATT_P);
@@ -123,7 +123,7 @@ t.test('throttled and a lost response during failover: completes once, verified'
   fake.faults.push({ action: 'ReplaceTransitGatewayRoute', kind: 'apply-then-timeout', skip: 2, times: 1 });
   fake.faults.push({ action: 'SearchTransitGatewayRoutes', kind: 'server', skip: 2, times: 1 });
   const r = await tgw.run(true);
-  t.equal(r.outcome, 'done', r.reason);
+  t.equal(r.outcome, 'done', r.reason ?? '');
   t.equal(fake.changes.length, 4);
   t.equal(new Set(fake.changes).size, 4, 'no duplicate change');
 });

@@ -94,7 +94,8 @@ export function makeFallbackCommand(deps: FallbackCommandDeps = {}): CliCommand<
       if (action !== 'plan' && !fb?.[key[action]]) throw new CliError(`fallback.${action} is not configured in ${args.config}`);
       if (action === 'plan' && !(fb?.routeTables || fb?.tgwVpn || fb?.directConnect)) throw new CliError(`no fallback is configured in ${args.config}`);
       const dryRun = action === 'plan' || args['dry-run'] === true ? true : undefined;
-      const logger = cliLogger(io, args['log-level'] ?? 'warn');
+      // info: every change made by hand is logged (stderr) with its request id.
+      const logger = cliLogger(io, args['log-level'] ?? 'info');
       let built;
       try {
         built = await buildActions(cfg, { logger, now: () => performance.now(), ...(deps.overrides ? { overrides: deps.overrides } : {}), ...(deps.identity ? { identity: deps.identity } : {}) });
