@@ -7,7 +7,8 @@ import type { Config } from '../config/schema.js';
 import { HealthMonitor } from '../health/index.js';
 import { Speaker } from '../speaker/speaker.js';
 import type { Clock } from '../util/clock.js';
-import type { BfdPort, Components, FallbackPort, HealthPort, SpeakerPort, SpeakerSettings } from './ports.js';
+import { LoopbackManager, StateHooks } from '../host/index.js';
+import type { BfdPort, Components, FallbackPort, HealthPort, HooksPort, SpeakerPort, SpeakerSettings } from './ports.js';
 
 export function realComponents(): Components {
   return {
@@ -17,6 +18,12 @@ export function realComponents(): Components {
     createHealth(cfg: Config, logger: Logger, clock: Clock): HealthPort {
       if (!cfg.health) throw new Error('createHealth without a health section');
       return new HealthMonitor({ config: cfg.health, clock, logger });
+    },
+    createLoopback(cfg: Config, logger: Logger): LoopbackManager {
+      return new LoopbackManager({ interface: cfg.loopback.interface, logger });
+    },
+    createHooks(cfg: Config, logger: Logger): HooksPort {
+      return new StateHooks({ config: cfg.hooks, logger });
     },
     async createBfd(_cfg: Config, logger: Logger): Promise<BfdPort> {
       const { BfdManager } = await import('../io/bfd-manager.js');

@@ -16,11 +16,12 @@ import { ConfigError } from '../config/types.js';
 import { DaemonMetrics } from '../metrics/metrics.js';
 import { MetricsServer } from '../metrics/server.js';
 import { Policy } from '../policy/policy.js';
+import { RouteApplier } from '../host/apply.js';
 import type { BfdSessionOptions } from '../io/bfd-types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
-import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HookPort, type HostPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
+import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
 /** RFC 4486 / RFC 9384: Cease, subcode 10 "BFD Down". */
 export const CEASE = 6;
@@ -74,8 +75,10 @@ export class Daemon {
   private bfd: BfdPort | undefined;
   private health: HealthPort | undefined;
   private policy: Policy | undefined;
-  private host: HostPort | undefined;
-  private hooks: HookPort | undefined;
+  private loopback: LoopbackPort | undefined;
+  /** Loopback first, then the speaker; addresses of withdrawn prefixes removed after (src/host/apply.ts). */
+  private applier: RouteApplier | undefined;
+  private hooks: HooksPort | undefined;
   private fallback: FallbackPort | undefined;
   private routerId = '';
   private readonly startedAt = new Date();
@@ -147,7 +150,6 @@ export class Daemon {
 
   private async startComponents(cfg: Config): Promise<void> {
     const c = this.opts.components;
-    this.host = c.createHost?.(cfg, this.log.child({ component: 'loopback' }));
     this.hooks = c.createHooks?.(cfg, this.log.child({ component: 'hooks' }));
     this.policy = this.makePolicy(cfg);
 
@@ -175,7 +177,18 @@ export class Daemon {
       for (const p of cfg.peers) if (p.bfd !== undefined) this.bfd.add(p.address, bfdOptions(p));
     }
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
-    if (this.host) await this.host.ensure(cfg.prefixes);
+    if (cfg.loopback.manage && c.createLoopback) {
+      const loopback = c.createLoopback(cfg, this.log.child({ component: 'loopback' }));
+      // Records the addresses already there: those are never removed.
+      await loopback.start();
+      this.loopback = loopback;
+      this.applier = new RouteApplier({
+        announce: (routes) => this.speaker?.set(routes),
+        loopback,
+        logger: this.log,
+        clock: this.opts.clock,
+      });
+    }
     // Resolves the router id when not configured (the source address toward the first peer).
     await speaker.start();
     this.routerId = cfg.routerId ?? speaker.bgpId ?? '';
@@ -226,8 +239,7 @@ export class Daemon {
     this.policy?.update({ state: t.state as never, verdict });
     this.apply(`verdict ${verdict}`);
     if (verdict !== previous) {
-      const ev = { verdict, previous, reason: t.reason ?? '' };
-      if (this.hooks) this.hooks.run(ev).catch((e: Error) => this.log.warn({ err: e.message }, 'hook failed'));
+      this.hooks?.onTransition({ verdict, previousVerdict: previous, state: t.state, reason: t.reason ?? '' }, this.cfg.prefixes);
       if (this.fallback) this.fallback.onVerdict({ ...t, verdict }).catch((e: Error) => this.log.error({ err: e.message }, 'fallback action failed'));
     }
   }
@@ -324,7 +336,12 @@ export class Daemon {
     const want = this.desired();
     if (this.lastApplied && isDeepStrictEqual(want, this.lastApplied)) return;
     try {
-      this.speaker.set(want);
+      if (this.applier) {
+        const applier = this.applier;
+        applier.apply(want).catch((e: Error) => this.log.error({ err: e.message }, 'applying the announcements failed'));
+      } else {
+        this.speaker.set(want);
+      }
     } catch (e) {
       // The config was validated, so this is a bug; keep what is announced rather than crash.
       this.log.error({ err: (e as Error).message, announcements: want }, 'speaker rejected the announcements; keeping the previous ones');
@@ -411,6 +428,7 @@ export class Daemon {
     if (cfg.localAsn !== old.localAsn) restart.push('local-asn');
     if ((cfg.routerId ?? this.routerId) !== this.routerId) restart.push('router-id');
     if (!isDeepStrictEqual(cfg.control, old.control)) restart.push('control');
+    if (!isDeepStrictEqual(cfg.loopback, old.loopback)) restart.push('loopback');
     if (!isDeepStrictEqual(cfg.listen, old.listen)) restart.push('listen');
     if (restart.length) {
       this.metrics.reloads.inc({ result: 'rejected' });
@@ -486,11 +504,10 @@ export class Daemon {
       this.metrics.setVerdict('init');
       this.startHealth(cfg);
     }
-    if (!isDeepStrictEqual(cfg.loopback, old.loopback) || !isDeepStrictEqual(cfg.prefixes, old.prefixes)) {
-      this.host = c.createHost?.(cfg, this.log.child({ component: 'loopback' })) ?? this.host;
-      if (this.host) await this.host.ensure(cfg.prefixes).catch((e: Error) => this.log.error({ err: e.message }, 'loopback update failed'));
+    if (!isDeepStrictEqual(cfg.hooks, old.hooks)) {
+      this.hooks?.close();
+      this.hooks = c.createHooks?.(cfg, this.log.child({ component: 'hooks' }));
     }
-    if (!isDeepStrictEqual(cfg.hooks, old.hooks)) this.hooks = c.createHooks?.(cfg, this.log.child({ component: 'hooks' }));
     if (!isDeepStrictEqual(cfg.fallback, old.fallback) || !isDeepStrictEqual(cfg.aws, old.aws)) {
       await this.fallback?.close().catch((e: Error) => this.log.warn({ err: e.message }, 'fallback close failed'));
       this.fallback = undefined;
@@ -533,6 +550,8 @@ export class Daemon {
       health: this.health?.status() ?? null,
       policy: this.cfg.health ? this.policy?.status() ?? null : null,
       fallback: this.fallback?.status() ?? null,
+      loopback: this.loopback?.status() ?? null,
+      hooks: this.hooks?.status() ?? null,
     };
   }
 
@@ -569,7 +588,11 @@ export class Daemon {
     }
     await step('bfd', () => this.bfd?.close());
     // Only now: removing the address before the withdraw is out blackholes traffic (ExaBGP #993).
-    await step('loopback', () => this.host?.cleanup());
+    await step('loopback', () => this.applier?.close());
+    await step('hooks', async () => {
+      await this.hooks?.idle(2000);
+      this.hooks?.close();
+    });
     await step('fallback', () => this.fallback?.close());
     await step('metrics', () => this.metricsServer?.close());
     this.phase = 'stopped';

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config, PeerConfig } from '../config/schema.js';
 import type { SpeakerPeer } from '../speaker/types.js';
 import type { BfdSessionOptions } from '../io/bfd-types.js';
+import type { LoopbackManager } from '../host/loopback.js';
 import type { Announcement } from '../policy/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -46,16 +47,15 @@ export interface FallbackPort {
   close(): Promise<void>;
 }
 
-/** Loopback address management and hooks (src/host). */
-export interface HostPort {
-  /** The prefixes are (or are about to be) announced: make sure the addresses are on the interface. */
-  ensure(prefixes: string[]): Promise<void>;
-  /** Remove what ensure() added; called after the withdraw went out. */
-  cleanup(): Promise<void>;
-}
+/** Loopback address management (src/host/loopback.ts LoopbackManager). */
+export type LoopbackPort = LoopbackManager;
 
-export interface HookPort {
-  run(event: { verdict: string; previous: string; reason: string }): Promise<void>;
+/** State-change hooks: command and SNS (src/host/hooks.ts StateHooks). */
+export interface HooksPort {
+  onTransition(t: { verdict: string; previousVerdict: string; state: string; reason: string }, prefixes: readonly string[]): void;
+  idle(timeoutMs?: number): Promise<void>;
+  status(): unknown;
+  close(): void;
 }
 
 export type { SpeakerPeer };
@@ -89,8 +89,9 @@ export interface Components {
   createBfd?(cfg: Config, logger: Logger): Promise<BfdPort>;
   /** Only called when a health section exists. */
   createHealth?(cfg: Config, logger: Logger, clock: Clock): HealthPort;
-  createHost?(cfg: Config, logger: Logger): HostPort | undefined;
-  createHooks?(cfg: Config, logger: Logger): HookPort | undefined;
+  /** Only called when loopback.manage is true. */
+  createLoopback?(cfg: Config, logger: Logger): LoopbackPort;
+  createHooks?(cfg: Config, logger: Logger): HooksPort | undefined;
   /** Only called when a fallback is configured; imports AWS clients lazily. */
   createFallback?(cfg: Config, logger: Logger): Promise<FallbackPort>;
 }

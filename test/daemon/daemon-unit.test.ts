@@ -16,9 +16,19 @@ import { ConfigError } from '../../src/config/types.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { Announcement, BfdPort, Components, HealthPort, SpeakerPeer, SpeakerSettings } from '../../src/daemon/ports.js';
 import type { BfdSessionOptions } from '../../src/io/bfd-types.js';
+import type { LoopbackManager } from '../../src/host/loopback.js';
 import { ManualClock } from '../../src/util/clock.js';
 
 type Doc = Record<string, unknown>;
+
+/** Wait for async steps (the route applier) to settle; bounded. */
+async function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 class FakeSpeaker extends EventEmitter {
   sets: Announcement[][] = [];
@@ -154,10 +164,17 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d): Promise<Har
       healths.push(f);
       return f as unknown as HealthPort;
     },
-    createHost: () => ({
-      ensure: async () => void journal.push('host.ensure'),
-      cleanup: async () => void journal.push('host.cleanup'),
-    }),
+    createLoopback: () =>
+      ({
+        start: async () => void journal.push('loopback.start'),
+        ensure: async (p: readonly string[]) => {
+          journal.push(`loopback.ensure ${p.join(',')}`);
+          return [];
+        },
+        release: async (p: readonly string[]) => void journal.push(`loopback.release ${p.join(',')}`),
+        releaseAll: async () => void journal.push('loopback.releaseAll'),
+        status: () => ({ interface: 'lo', preexisting: [], added: [] }),
+      }) as unknown as LoopbackManager,
     createFallback: async () => {
       h.fallbacks = (h.fallbacks ?? 0) + 1;
       return { onVerdict: async () => undefined, status: () => ({}), close: async () => undefined };
@@ -196,7 +213,7 @@ t.test('without health: the announce settings, statically, at start', async (t) 
   });
   t.same(h.speaker.sets, [[{ prefix: '172.16.1.1/32', prepend: 1, med: 50 }]]);
   t.equal(h.fallbacks, 0, 'no fallback configured, none created');
-  t.same(h.journal, ['host.ensure'], 'loopback address added before announcing');
+  t.same(h.journal, [], 'loopback not managed: no address touched');
 });
 
 t.test('BFD: Down after Up resets the session with Cease/BFD Down (6/10)', async (t) => {
@@ -307,16 +324,36 @@ t.test('a component exception is logged and the daemon keeps running', async (t)
 });
 
 t.test('stop: maintenance announcement (or withdraw), then BFD AdminDown, then loopback cleanup', async (t) => {
-  const h = await harness(t, (d) => ({ ...d, policy: { maintenance: { prepend: 4, communities: ['65535:0'] } }, peers: [{ address: '10.0.1.230', asn: 65000, bfd: true }] }));
+  const h = await harness(t, (d) => ({
+    ...d,
+    policy: { maintenance: { prepend: 4, communities: ['65535:0'] } },
+    peers: [{ address: '10.0.1.230', asn: 65000, bfd: true }],
+    loopback: { manage: true },
+  }));
+  await until(() => h.speaker.sets.length === 1);
+  t.same(h.journal, ['loopback.start', 'loopback.ensure 172.16.1.1/32'], 'address added before the first announcement');
+  t.same(h.speaker.sets, [[{ prefix: '172.16.1.1/32', prepend: 1, med: 50 }]]);
   await h.daemon.stop();
   t.same(h.speaker.stops, [{ drain: [{ prefix: '172.16.1.1/32', prepend: 4, med: 50, communities: ['65535:0'] }], reason: 'bgp-sidecar stopping', timeoutMs: 5000 }]);
-  t.same(h.journal, ['host.ensure', 'speaker.stop', 'bfd.close', 'host.cleanup'], 'the address goes only after the withdraw');
+  t.same(h.journal.slice(2), ['speaker.stop', 'bfd.close', 'loopback.release 172.16.1.1/32', 'loopback.releaseAll'], 'the address goes only after the withdraw');
   await h.daemon.stop();
   t.equal(h.speaker.stops.length, 1, 'stop is idempotent');
 
   const w = await harness(t);
   await w.daemon.stop();
   t.same(w.speaker.stops[0]?.drain, [], 'withdraw when maintenance withdraws');
+});
+
+t.test('managed loopback: a withdrawn prefix loses its address only after the speaker took the withdraw', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, prefixes: ['172.16.1.1/32', '172.16.1.2/32'], loopback: { manage: true } }));
+  await until(() => h.speaker.sets.length === 1);
+  h.setConfig({ prefixes: ['172.16.1.1/32'] });
+  await h.daemon.reload();
+  await until(() => h.journal.some((j) => j.startsWith('loopback.release ')));
+  t.same(h.speaker.last?.map((a) => a.prefix), ['172.16.1.1/32']);
+  t.equal(h.journal.at(-1), 'loopback.release 172.16.1.2/32');
+  h.setConfig({ prefixes: ['172.16.1.1/32'], loopback: { manage: false } });
+  await t.rejects(h.daemon.reload(), { message: /loopback changed; restart bgp-sidecar/ });
 });
 
 t.test('a config error at load is a ConfigError with every problem', async (t) => {
