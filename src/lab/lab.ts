@@ -26,12 +26,21 @@ export const LAB_RS_ASN = 65000;
 /** ASN of the appliances (one cluster, one ASN, like a typical deployment). */
 export const LAB_APPLIANCE_ASN = 65001;
 
+export const STOP_MODES = ['term', 'kill', 'freeze'] as const;
+export type StopMode = (typeof STOP_MODES)[number];
+
 export interface LabOptions {
   scenario: string;
   /** BGP hold time on every session, seconds (default 3, so a crash is seen in ~3 s). */
   holdTime: number;
-  /** How the active sidecar goes away: SIGTERM (orderly stop) or SIGKILL (crash). */
-  stopMode: 'term' | 'kill';
+  /**
+   * How the active sidecar goes away: 'term' SIGTERM (orderly stop: withdraw,
+   * Cease), 'kill' SIGKILL (process crash: the kernel still closes the TCP
+   * session, the Route Server sees it at once), 'freeze' SIGSTOP (a hung
+   * process or a dead host: nothing is sent, only the Route Server's hold
+   * timer notices).
+   */
+  stopMode: StopMode;
   /** Keep the work directory (configs, logs) after the run. */
   keepLogs: boolean;
   floatingPrefix: string;

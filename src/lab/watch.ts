@@ -65,14 +65,13 @@ export class RouteWatcher extends Poller {
     const text = await this.vpc.routeShow(this.ip, { timeoutMs: 2000 });
     if (text === this.current.text && !this.first) return;
     this.first = false;
-    this.current = parseRoute(text, this.appliances);
+    const state = parseRoute(text, this.appliances);
+    const where = state.appliance ? ` -> appliance ${state.appliance}` : '';
+    // Mark first (the time is when the kernel route was seen), then publish the
+    // state, so waiters that react to `current` print after this line.
+    this.tl.mark('route', `VPC route: ${text || `(no route to ${this.ip})`}${where}`, { via: state.via, appliance: state.appliance });
+    this.current = state;
     const best = this.bird ? await this.bird.best(`${this.ip}/32`).catch(() => undefined) : undefined;
-    const where = this.current.appliance ? ` -> appliance ${this.current.appliance}` : '';
-    this.tl.mark('route', `VPC route: ${text || `(no route to ${this.ip})`}${where}`, {
-      via: this.current.via,
-      appliance: this.current.appliance,
-      ...(best ? { bestPath: best.asPath.join(' '), from: best.protocol } : {}),
-    });
     if (best) this.tl.say(`                            Route Server best path: from ${best.protocol}, AS path ${best.asPath.join(' ')}, next hop ${best.nextHop ?? '?'}`);
   }
 }
@@ -95,7 +94,9 @@ export class SessionWatcher extends Poller {
       if (this.states.get(n) !== state) {
         const prev = this.states.get(n);
         this.states.set(n, state);
-        this.tl.mark('session', `Route Server session ${n}: ${prev ? `${prev} -> ` : ''}${state}${p && p.info.includes('Error') ? ` (${p.info})` : ''}`);
+        // BIRD's info column: "Established", or "Idle  BGP Error: Hold timer expired".
+        const detail = p?.info.replace(/^\S+\s*/, '').trim();
+        this.tl.mark('session', `Route Server session ${n}: ${prev ? `${prev} -> ` : ''}${state}${detail ? ` (${detail})` : ''}`, { protocol: n, state });
       }
     }
   }

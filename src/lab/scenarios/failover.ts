@@ -55,22 +55,35 @@ export const failover: Scenario = {
     tl.mark('step', `steady state: route via active a1, ${formatMs(figures.startToRouteMs)} after start`);
     await showRouteServer(ctx);
 
-    const how = ctx.opts.stopMode === 'kill' ? 'SIGKILL (crash: the Route Server waits for its hold timer)' : 'SIGTERM (orderly stop)';
+    const how = {
+      term: 'SIGTERM (orderly stop: withdraw, then Cease)',
+      kill: 'SIGKILL (process crash: the kernel closes its TCP session)',
+      freeze: 'SIGSTOP (hung process: only the Route Server hold timer notices)',
+    }[ctx.opts.stopMode];
     const tStop = tl.now();
     tl.mark('stop', `stopping the active sidecar a1 with ${how}`);
-    const stopping = ctx.opts.stopMode === 'kill' ? a1.kill() : a1.stop();
+    const stopping = ctx.opts.stopMode === 'kill' ? a1.kill() : ctx.opts.stopMode === 'freeze' ? Promise.resolve(a1.proc.pause()) : a1.stop();
     const tMoved = await waitRouteVia(ctx, 'a2', 'the VPC route to move to a2');
     await stopping;
     figures.failoverMs = tMoved - tStop;
     tl.mark('step', `failover: route via standby a2 ${formatMs(figures.failoverMs)} after the stop`);
     await showRouteServer(ctx);
 
+    if (ctx.opts.stopMode === 'freeze') {
+      tl.mark('step', 'ending the frozen a1 (SIGCONT + SIGTERM)');
+      await a1.stop();
+    }
     const tStart = tl.now();
     tl.mark('step', 'starting a1 again');
     a1.start();
     const tBack = await waitRouteVia(ctx, 'a1', 'the VPC route to return to a1');
     figures.failbackMs = tBack - tStart;
     tl.mark('step', `failback: route via a1 again ${formatMs(figures.failbackMs)} after its start`);
+    await waitFor(() => ctx.sessions.states.get('a1') === 'Established' && ctx.sessions.states.get('a2') === 'Established', {
+      timeoutMs: ctx.opts.timeoutMs,
+      intervalMs: 50,
+      what: 'both sessions Established again',
+    });
     await showRouteServer(ctx);
 
     return {

@@ -3,14 +3,14 @@
  * Route Server, two appliances running the sidecar) and play a scenario.
  * Thin: options parsed here into LabOptions; the logic is in src/lab.
  */
-import { runLab, defaultLabOptions, type LabOptions } from '../../../lab/lab.js';
+import { runLab, defaultLabOptions, STOP_MODES, type LabOptions, type StopMode } from '../../../lab/lab.js';
 import { scenarios } from '../../../lab/scenarios/index.js';
 import { CliError, type CliCommand } from '../../types.js';
 
 export interface LabArgs {
   scenario?: string;
   'hold-time'?: number;
-  kill?: boolean;
+  stop?: string;
   'keep-logs'?: boolean;
   prefix?: string;
   timeout?: number;
@@ -37,7 +37,10 @@ export function labOptionsFromArgs(a: LabArgs): LabOptions {
     if (!/^\d+\.\d+\.\d+\.\d+\/32$/.test(a.prefix)) throw new CliError(`lab: --prefix: expected an IPv4 /32 like 172.16.1.1/32, got "${a.prefix}"`, 2);
     o.floatingPrefix = a.prefix;
   }
-  o.stopMode = a.kill ? 'kill' : 'term';
+  if (a.stop !== undefined) {
+    if (!(STOP_MODES as readonly string[]).includes(a.stop)) throw new CliError(`lab: --stop: expected one of ${STOP_MODES.join(', ')}, got "${a.stop}"`, 2);
+    o.stopMode = a.stop as StopMode;
+  }
   o.keepLogs = a['keep-logs'] ?? false;
   o.verbose = a.verbose ?? false;
   return o;
@@ -48,7 +51,12 @@ export const labCommand: CliCommand<LabArgs> = {
   describe: 'Run the failover lab in network namespaces (root; BIRD as the VPC Route Server)',
   options: {
     'hold-time': { type: 'number', describe: 'BGP hold time on every session, seconds', default: defaultLabOptions.holdTime },
-    kill: { type: 'boolean', describe: 'Stop the active sidecar with SIGKILL (crash) instead of SIGTERM', default: false },
+    stop: {
+      type: 'string',
+      choices: [...STOP_MODES],
+      describe: 'How the active sidecar goes away: term (SIGTERM, orderly), kill (SIGKILL, process crash), freeze (SIGSTOP, hung: hold timer)',
+      default: defaultLabOptions.stopMode,
+    },
     'keep-logs': { type: 'boolean', describe: 'Keep the work directory (configs, logs)', default: false },
     prefix: { type: 'string', describe: 'Floating prefix', default: defaultLabOptions.floatingPrefix },
     timeout: { type: 'number', describe: 'Upper bound for each wait, seconds', default: defaultLabOptions.timeoutMs / 1000 },
@@ -56,7 +64,7 @@ export const labCommand: CliCommand<LabArgs> = {
   },
   examples: [
     ['bgp-sidecar lab', 'stop the active appliance\'s sidecar and watch the VPC route move'],
-    ['bgp-sidecar lab --kill', 'the same with a crash (hold timer expiry)'],
+    ['bgp-sidecar lab --stop freeze', 'the active sidecar hangs: the Route Server\'s hold timer moves the route'],
   ],
   async handler(args, io) {
     const o = labOptionsFromArgs(args);
