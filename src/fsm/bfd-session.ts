@@ -449,8 +449,22 @@ export class BfdSession {
     const now = this.deps.clock.now();
     if (immediate) this.transmit(false);
     const due = this.lastTxAt + jitteredIntervalMs(interval, this.detectMult, this.deps.random);
-    this.txTimer = this.deps.clock.setTimer(Math.max(0, due - now), () => {
+    this.armTx(due);
+  }
+
+  /**
+   * Real timers may fire a little early (libuv rounds to whole milliseconds against a cached
+   * loop time); a packet sent early would break the 75% floor of 6.8.7 and the one-second floor
+   * of 6.8.3, so an early firing waits out the remainder.
+   */
+  private armTx(due: number): void {
+    const now = this.deps.clock.now();
+    this.txTimer = this.deps.clock.setTimer(Math.max(0, Math.ceil(due - now)), () => {
       this.txTimer = undefined;
+      if (this.deps.clock.now() < due) {
+        this.armTx(due);
+        return;
+      }
       this.transmit(false);
       this.scheduleTx(false);
     });

@@ -30,6 +30,11 @@ export interface BfdManagerOptions {
   ports?: { single?: number; multi?: number };
   /** Tests: do not open the raw socket (TTL not checked). */
   noRaw?: boolean;
+  /**
+   * Nice value for the worker process (default -10: BFD is latency-critical and must not be
+   * starved by CPU-bound work; silently kept at 0 without root/CAP_SYS_NICE). null: leave as is.
+   */
+  workerNice?: number | null;
   /** Restarts allowed within one minute before backing off to one try a minute (default 5). */
   maxRestartsPerMinute?: number;
 }
@@ -151,6 +156,7 @@ export class BfdManager extends EventEmitter {
       ...(this.o.ports?.single ? { singlePort: this.o.ports.single } : {}),
       ...(this.o.ports?.multi ? { multiPort: this.o.ports.multi } : {}),
       ...(this.o.noRaw ? { noRaw: true } : {}),
+      ...(this.o.workerNice === null ? {} : { nice: this.o.workerNice ?? -10 }),
     });
     this.workerState = 'starting';
     const child = fork(entry.path, [args], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });

@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
+import { setPriority } from 'node:os';
 import { systemClock } from '../util/clock.js';
 import {
   AUTH_TYPE_BY_NAME,
@@ -32,6 +33,8 @@ import type { BfdSessionOptions, BfdStatus, FromWorker, ToWorker } from './bfd-t
 interface WorkerArgs {
   singlePort: number;
   multiPort: number;
+  /** Scheduling priority (nice) for this process; BFD is latency-critical. */
+  nice?: number;
   /** Tests: pretend the raw socket is unavailable. */
   noRaw?: boolean;
 }
@@ -361,6 +364,15 @@ process.on('uncaughtException', (err) => {
 });
 
 async function main(): Promise<void> {
+  if (args.nice !== undefined) {
+    try {
+      // A higher CFS weight than ordinary work on the box, so a CPU-bound neighbour cannot
+      // starve the transmit timer for a detection time. Needs root or CAP_SYS_NICE.
+      setPriority(0, args.nice);
+    } catch (err) {
+      log('warn', 'bfd worker cannot raise its scheduling priority', { nice: args.nice, err: String(err) });
+    }
+  }
   ttlCheck = openRaw();
   const single = await bindListener(args.singlePort);
   const multi = await bindListener(args.multiPort);
