@@ -46,7 +46,7 @@ export function resolveSettings(aws: AwsConfig, region: string, o: ClientOverrid
 }
 
 interface SendableClient {
-  send(command: unknown): Promise<unknown>;
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   destroy(): void;
 }
 
@@ -67,6 +67,8 @@ export class AwsApi {
   private readonly modules = new Map<Service, Promise<{ mod: CommandModule; client: SendableClient }>>();
   /** Count of calls per API action (for metrics and tests). */
   readonly calls = new Map<string, number>();
+  /** Aborted by close(): a stopping daemon does not wait for retries in progress. */
+  private readonly abort = new AbortController();
 
   constructor(settings: ResolvedAwsSettings, logger: Logger) {
     this.s = settings;
@@ -129,13 +131,14 @@ export class AwsApi {
    */
   async call<O>(service: Service, name: string, input: object, mutating: boolean): Promise<O & WithMetadata> {
     const action = `${service}:${name}`;
+    if (this.abort.signal.aborted) throw classifyAwsError(Object.assign(new Error('closed'), { name: 'AbortError' }), action);
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
     const { mod, client } = await this.load(service);
     const Ctor = mod[`${name}Command`] as (new (i: object) => unknown) | undefined;
     if (typeof Ctor !== 'function') throw new Error(`${action}: not in the installed SDK (update @aws-sdk/client-${service === 'directconnect' ? 'direct-connect' : service})`);
     const started = performance.now();
     try {
-      const out = (await client.send(new Ctor(input))) as O & WithMetadata;
+      const out = (await client.send(new Ctor(input), { abortSignal: this.abort.signal })) as O & WithMetadata;
       const meta = { aws: action, requestId: out?.$metadata?.requestId, attempts: out?.$metadata?.attempts, ms: Math.round(performance.now() - started) };
       if (mutating) this.log.info({ ...meta, input }, 'aws change');
       else this.log.debug(meta, 'aws read');
@@ -151,6 +154,7 @@ export class AwsApi {
   }
 
   close(): void {
+    this.abort.abort();
     for (const p of this.modules.values()) p.then(({ client }) => client.destroy(), () => undefined);
     this.modules.clear();
   }

@@ -23,7 +23,7 @@ const CREDENTIAL_CODES = new Set([
   'CredentialsProviderError',
 ]);
 
-export type AwsErrorKind = 'permission' | 'credentials' | 'not-found' | 'throttled' | 'server' | 'timeout' | 'network' | 'invalid-answer' | 'client';
+export type AwsErrorKind = 'aborted' | 'permission' | 'credentials' | 'not-found' | 'throttled' | 'server' | 'timeout' | 'network' | 'invalid-answer' | 'client';
 
 /** A failed AWS API call, after the SDK's own retries. */
 export class AwsCallError extends Error {
@@ -72,6 +72,9 @@ export function classifyAwsError(err: unknown, action: string): AwsCallError {
   const attempts = e.$metadata?.attempts;
   const base = { action, ...(code ? { code } : {}), ...(requestId ? { requestId } : {}), ...(attempts ? { attempts } : {}), cause: err };
   const after = attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
+  if (code === 'AbortError') {
+    return new AwsCallError({ ...base, kind: 'aborted', message: `${action}: aborted (shutting down)` });
+  }
   if (code && PERMISSION_CODES.has(code)) {
     return new AwsCallError({
       ...base,

@@ -277,9 +277,9 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
       timers.clear();
       peer?.stop();
       pending.clear();
-      // A run in progress finishes its current API call and stops (bounded by the SDK timeouts).
-      await loop?.catch(() => undefined);
+      // Abort the API call in progress (and its retries); the run then ends at once.
       api?.close();
+      await loop?.catch(() => undefined);
     },
   };
 }

@@ -188,3 +188,26 @@ t.test('hostile answers: malformed route, missing table', async (t) => {
   t.equal(r2.outcome, 'error');
   t.match(r2.reason, /InvalidRouteTableID.NotFound/);
 });
+
+t.test('a request that never gets an answer times out and is retried', async (t) => {
+  const { fake, rt } = await setup(t, { self: ENI_B });
+  fake.faults.push({ action: 'ReplaceRoute', kind: 'timeout', skip: 1, times: 1 });
+  const r = await rt.run({ self: true, peer: false });
+  t.equal(r.outcome, 'done', r.reason ?? '');
+  t.same(fake.callsOf('ReplaceRoute').map((c) => c.result), ['ok', 'timeout', 'ok', 'ok', 'ok', 'ok']);
+  t.equal(fake.changes.length, 5);
+});
+
+t.test('close() aborts a call in progress instead of waiting for its retries', async (t) => {
+  const { fake, rt, api } = await setup(t, { self: ENI_B });
+  fake.faults.push({ action: 'DescribeRouteTables', kind: 'timeout', times: 10 });
+  const started = Date.now();
+  const p = rt.run({ self: true, peer: false });
+  await new Promise((r) => setTimeout(r, 100));
+  api.close();
+  const r = await p;
+  t.equal(r.outcome, 'error');
+  t.match(r.reason, /aborted/);
+  t.ok(Date.now() - started < 3000, 'returned well before 4 attempts x 1 s timeouts');
+  t.equal(fake.mutatingCalls().length, 0);
+});
