@@ -248,5 +248,5 @@ t.test('the YAML examples in docs/config.md are valid', async (t) => {
   const md = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'config.md'), 'utf8');
   const blocks = [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => /^local-asn:/m.test(b));
   t.ok(blocks.length >= 2, 'complete examples found');
-  for (const b of blocks) t.doesNotThrow(() => parseConfigText(b, { format: 'yaml' }), b.split('\n')[0]);
+  for (const b of blocks) t.doesNotThrow(() => parseConfigText(b, { format: 'yaml' }), b.split('\n')[0] ?? 'example');
 });
