@@ -104,7 +104,8 @@ export class BgpFsm {
     if (this.busy) return;
     this.busy = true;
     try {
-      for (let guard = 0; guard < 10_000 && this.queue.length > 0; guard++) {
+      // Bounded: actions can only enqueue a few events each; a million means a bug, not load.
+      for (let guard = 0; guard < 1_000_000 && this.queue.length > 0; guard++) {
         const next = this.queue.shift()!;
         this.dispatch(next);
       }

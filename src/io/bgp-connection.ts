@@ -21,6 +21,8 @@ export interface ConnectionEvents {
 const NO_CODEC: CodecOptions = { fourOctetAs: false, extendedMessage: false };
 /** Bound on how long a closing connection may take to flush a final NOTIFICATION. */
 export const CLOSE_FLUSH_MS = 2_000;
+/** Write progress is reported to the FSM at most this often (the send hold timer is minutes long). */
+export const PROGRESS_REPORT_MS = 100;
 
 /** "::ffff:10.0.0.1" -> "10.0.0.1": Node reports IPv4 peers of a dual-stack socket that way. */
 export function plainAddress(a: string | undefined): string {
@@ -43,6 +45,8 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   readonly localPort: number;
   readonly remotePort: number;
   bytesSent = 0;
+  private lastPending = false;
+  private lastProgressReport = -Infinity;
 
   constructor(
     private readonly socket: net.Socket,
@@ -159,9 +163,19 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     if (this.inFlight === 0) this.releaseWaiters();
   }
 
+  /**
+   * Tell the FSM about write progress (RFC 9687), coalesced: a change of
+   * "bytes waiting" always, progress at most every PROGRESS_REPORT_MS (a
+   * burst of thousands of write callbacks is one restart of the timer).
+   */
   private reportWrite(progress: boolean): void {
     if (this.closed) return;
-    this.emit('write-state', this.socket.writableLength > 0, progress);
+    const pending = this.socket.writableLength > 0;
+    const now = this.clock.now();
+    if (pending === this.lastPending && (!progress || now - this.lastProgressReport < PROGRESS_REPORT_MS)) return;
+    this.lastPending = pending;
+    if (progress) this.lastProgressReport = now;
+    this.emit('write-state', pending, progress);
   }
 
   /**

@@ -15,7 +15,7 @@ import { Backoff, type BackoffRange, DEFAULT_CONNECT_RETRY } from '../fsm/bgp-ba
 import { collisionSurvivor, type Direction } from '../fsm/bgp-collision.js';
 import { negotiateSession, remoteAsnOf } from '../fsm/bgp-open-policy.js';
 import { checkRemoteOpen } from '../fsm/bgp-open-check.js';
-import { CEASE_COLLISION, CEASE_CONNECTION_REJECTED, ERR_CEASE } from '../fsm/bgp-codes.js';
+import { CEASE_COLLISION, CEASE_CONNECTION_REJECTED, ERR_CEASE, ERR_SEND_HOLD_TIMER } from '../fsm/bgp-codes.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { BgpConnection, connectTcp } from './bgp-connection.js';
 
@@ -66,8 +66,14 @@ interface Slot {
 export function describeReason(r: FsmReason): string {
   if (!r.notification) return r.detail ? `${r.code}: ${r.detail}` : r.code;
   const n = r.notification;
-  const text = describeNotification({ type: 'notification', code: n.code, subcode: n.subcode, data: n.data ?? new Uint8Array(0) });
+  const text = notificationText(n.code, n.subcode, n.data ?? new Uint8Array(0));
   return `${r.code}: ${text} (${n.direction})${r.detail ? ` ${r.detail}` : ''}`;
+}
+
+/** describeNotification, plus RFC 9687 code 8 which the codec's table does not name yet. */
+export function notificationText(code: number, subcode: number, data: Uint8Array): string {
+  if (code === ERR_SEND_HOLD_TIMER) return 'Send Hold Timer Expired';
+  return describeNotification({ type: 'notification', code, subcode, data });
 }
 
 export class PeerSession extends EventEmitter<PeerSessionEvents> {
@@ -150,6 +156,8 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
 
   /** Send the NOTIFICATION, drop, come back after the backoff (BFD down 6/10, max-prefix 6/1, admin reset 6/4). */
   reset(n: NotificationSpec, detail?: string): void {
+    // A connection still being opened goes too: the reset must not be dodged by promoting it.
+    this.secondary?.fsm.handle({ type: 'stop', notification: n, ...(detail ? { detail } : {}) });
     this.primary.fsm.handle({ type: 'stop', notification: n, restart: true, ...(detail ? { detail } : {}) });
   }
 
@@ -207,12 +215,10 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     }
     switch (p.fsm.state) {
       case 'Idle':
-        // Waiting for the IdleHoldTimer: take this connection now.
-        if (this.o.passive) p.fsm.handle({ type: 'start' });
-        else {
-          p.fsm.handle({ type: 'start' });
-          this.abortPending(p);
-        }
+        // Waiting for the IdleHoldTimer: start now and take this connection
+        // (an active peer's own connect, just begun, is abandoned).
+        p.fsm.handle({ type: 'start' });
+        this.abortPending(p);
         this.bind(p, conn);
         return;
       case 'Connect':
@@ -309,7 +315,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     conn.on('message', (m, problems) => {
       if (slot.conn !== conn) return;
       if (m.type === 'notification') {
-        this.log.warn({ code: m.code, subcode: m.subcode, notification: describeNotification(m) }, 'notification received');
+        this.log.warn({ code: m.code, subcode: m.subcode, notification: notificationText(m.code, m.subcode, m.data) }, 'notification received');
       }
       if (problems && problems.length > 0) this.log.warn({ problems }, 'update repaired (RFC 7606)');
       slot.fsm.handle({ type: 'message', message: m });
@@ -347,7 +353,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       case 'send':
         if (a.message.type === 'notification') {
           this.log.warn(
-            { code: a.message.code, subcode: a.message.subcode, notification: describeNotification(a.message) },
+            { code: a.message.code, subcode: a.message.subcode, notification: notificationText(a.message.code, a.message.subcode, a.message.data) },
             'notification sent',
           );
         }

@@ -149,3 +149,30 @@ t.test('collision: local BGP Identifier higher, our connection survives', async 
   await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established on our connection');
   t.equal(peer.received.filter((r) => r.conn === 0 && r.message.type === 'notification').length, 0);
 });
+
+t.test('send hold timer on a real socket: a peer that stops reading is dropped (RFC 9687)', async (t) => {
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port, sendHoldMs: 500, connectRetryMs: { min: 60_000, max: 60_000 } }],
+    logger,
+  });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  const states: string[] = [];
+  sp.on('peer-state', (e) => states.push(`${e.state}:${e.reason}`));
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'up');
+  // The peer stops reading, then asks for the table again and again: our output piles up.
+  peer.socket!.pause();
+  sp.set(Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.1/32`, prepend: 0, med: i })));
+  for (let i = 0; i < 4; i++) peer.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 });
+  await peer.until(() => sp.status()[0]?.state === 'Idle', 10_000, 'dropped by the send hold timer');
+  t.match(states.at(-1), /send-hold-timer-expired/);
+  t.match(sp.status()[0]?.lastError, /send-hold-timer-expired: Send Hold Timer Expired \(sent\)/);
+});
