@@ -7,9 +7,12 @@
 import yargs, { type Argv } from 'yargs';
 import { checkConfig } from './cmds/check-config/index.js';
 import { drain } from './cmds/drain/index.js';
+import { fallbackCommand } from './cmds/fallback/index.js';
+import { iamPolicyCommand } from './cmds/iam-policy/index.js';
 import installCommand from './cmds/install/index.js';
 import labCommand from './cmds/lab/index.js';
 import { reload } from './cmds/reload/index.js';
+import { rsStatusCommand } from './cmds/rs-status/index.js';
 import { run } from './cmds/run/index.js';
 import { status } from './cmds/status/index.js';
 import { undrain } from './cmds/undrain/index.js';
@@ -21,7 +24,7 @@ import { packageVersion } from './version.js';
 export const commands: CliCommand<any>[] = [
   run, checkConfig, status, drain, undrain, reload,
   // Owned by other areas; registered here.
-  installCommand, uninstallCommand, labCommand,
+  rsStatusCommand, iamPolicyCommand, fallbackCommand, installCommand, uninstallCommand, labCommand,
 ];
 
 export const processIo: CliIo = {

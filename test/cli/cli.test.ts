@@ -44,7 +44,7 @@ writeFileSync(bad, 'local-asn: 65001\nprefixes: [172.16.1.1/32]\npeers:\n  - add
 t.test('--help lists every command', async (t) => {
   const r = await cli(['--help']);
   t.equal(r.code, 0);
-  for (const c of ['run', 'check-config', 'status', 'drain', 'undrain', 'reload']) t.match(r.out, new RegExp(`bgp-sidecar ${c}\\b`));
+  for (const c of ['run', 'check-config', 'status', 'drain', 'undrain', 'reload', 'rs-status', 'iam-policy', 'fallback', 'install', 'uninstall', 'lab']) t.match(r.out, new RegExp(`bgp-sidecar ${c}\\b`));
   t.equal(r.err, '');
   const sub = await cli(['check-config', '--help']);
   t.equal(sub.code, 0);
