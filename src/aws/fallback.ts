@@ -56,7 +56,17 @@ export interface FallbackStatus {
   routeTables?: RouteTablesStatus;
   tgwVpn?: TgwVpnStatus;
   directConnect?: DirectConnectStatus;
+  /** Per action since start: runs, AWS changes made, failed changes, refusals. */
+  totals: Partial<Record<ActionName, ActionTotals>>;
   recent: Notice[];
+}
+
+export interface ActionTotals {
+  runs: number;
+  changes: number;
+  failures: number;
+  refusals: number;
+  last?: RunResult['outcome'];
 }
 
 export interface Fallback {
@@ -87,7 +97,7 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
     // Nothing configured: no SDK import, no timers.
     return {
       onVerdict: async () => undefined,
-      status: () => ({ configured: [], selfState: undefined, running: false, runs: 0, coalesced: 0, recent: [] }),
+      status: () => ({ configured: [], selfState: undefined, running: false, runs: 0, coalesced: 0, totals: {}, recent: [] }),
       close: async () => undefined,
       runNow: async () => [],
       idle: async () => undefined,
@@ -118,6 +128,7 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
   const pending = new Set<ActionName>();
   let loop: Promise<void> | undefined;
   let lastResults: RunResult[] = [];
+  const totals: Partial<Record<ActionName, ActionTotals>> = {};
 
   let initPromise: Promise<void> | undefined;
   function init(): Promise<void> {
@@ -199,6 +210,12 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
         runs++;
         if (!r) continue;
         results.push(r);
+        const tot = (totals[a] ??= { runs: 0, changes: 0, failures: 0, refusals: 0 });
+        tot.runs++;
+        tot.changes += r.applied;
+        tot.failures += r.failures.length;
+        if (r.outcome === 'refused') tot.refusals++;
+        tot.last = r.outcome;
         if (needsRetry(r)) {
           const d = Math.min(RETRY_MAX_MS, retryDelay.get(a) ?? RETRY_MIN_MS);
           retryDelay.set(a, d * 2);
@@ -260,6 +277,7 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
         ...(routeTables ? { routeTables: routeTables.status() } : {}),
         ...(tgwVpn ? { tgwVpn: tgwVpn.status() } : {}),
         ...(dx ? { directConnect: dx.status() } : {}),
+        totals: structuredClone(totals),
         recent: notifier?.recent() ?? [],
       };
     },

@@ -165,6 +165,8 @@ export interface AwsConfig {
   routeServerId?: string;
   /** SNS topic every fallback action and refusal is published to. */
   snsTopicArn?: string;
+  /** The daemon polls Route Server status (for status and metrics) this often; absent: no polling. */
+  rsStatusIntervalMs?: number;
 }
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
@@ -189,7 +191,8 @@ export const awsSchema = map({
   'route-server-id': value('a route server id like "rs-0123456789abcdef0"', (v) =>
     typeof v === 'string' && /^rs-[0-9a-f]{8,17}$/.test(v) ? v : undefined).optional(),
   'sns-topic-arn': SNS_ARN.optional(),
-}, 'region, endpoint, imds-endpoint, instance-id, eni, zone, private-ip, credentials, max-attempts, request-timeout, route-server-id, sns-topic-arn')
+  'rs-status-interval': duration(10_000, 3_600_000).optional(),
+}, 'region, endpoint, imds-endpoint, instance-id, eni, zone, private-ip, credentials, max-attempts, request-timeout, route-server-id, sns-topic-arn, rs-status-interval')
   .transform((a): AwsConfig => ({
     ...(a.region !== undefined ? { region: a.region } : {}),
     ...(a.endpoint !== undefined ? { endpoint: a.endpoint } : {}),
@@ -211,6 +214,7 @@ export const awsSchema = map({
     requestTimeoutMs: a['request-timeout'] ?? 5000,
     ...(a['route-server-id'] !== undefined ? { routeServerId: a['route-server-id'] } : {}),
     ...(a['sns-topic-arn'] !== undefined ? { snsTopicArn: a['sns-topic-arn'] } : {}),
+    ...(a['rs-status-interval'] !== undefined ? { rsStatusIntervalMs: a['rs-status-interval'] } : {}),
   }));
 
 // -------------------------------------------------------------- fallback
