@@ -8,9 +8,9 @@
  *   node dist/bench/rss/run.js 30   # 30 s idle
  */
 import { readFileSync } from 'node:fs';
-import { startListener } from '../lib/bgp-listener.js';
-import { machine } from '../lib/machine.js';
-import { PEER_ASN, startSidecar } from '../lib/sidecar-process.js';
+import { startListener } from '../startup/lib/bgp-listener.js';
+import { machine } from '../startup/lib/machine.js';
+import { PEER_ASN, startSidecar } from '../startup/lib/sidecar-process.js';
 
 const idleS = Number(process.argv[2] ?? 10);
 if (!Number.isFinite(idleS) || idleS < 0 || idleS > 600) {

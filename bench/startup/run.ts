@@ -6,10 +6,10 @@
  *   npm run bench:startup            # 10 runs
  *   node dist/bench/startup/run.js 20
  */
-import { startListener } from '../lib/bgp-listener.js';
-import { machine, stats } from '../lib/machine.js';
+import { startListener } from './lib/bgp-listener.js';
+import { machine, stats } from './lib/machine.js';
 import { spawnSync } from 'node:child_process';
-import { cliMain, PEER_ASN, startSidecar } from '../lib/sidecar-process.js';
+import { cliMain, PEER_ASN, startSidecar } from './lib/sidecar-process.js';
 
 /** Wall time of a command that exits by itself, ms (baselines). */
 function timed(args: string[]): number {

@@ -5,7 +5,7 @@
  * OPEN, first UPDATE). Not a speaker: it never sends routes.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { BgpStreamParser, encodeMessage, makeOpen, negotiate, type OpenMessage } from '../../src/bgp/index.js';
+import { BgpStreamParser, encodeMessage, makeOpen, negotiate, type OpenMessage } from '../../../src/bgp/index.js';
 
 export interface ListenerTimes {
   connectedAt?: number;

@@ -4,15 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sidecarConfig } from '../../src/lab/sidecar.js';
+import { sidecarConfig } from '../../../src/lab/sidecar.js';
 
 export const LOCAL_ASN = 65001;
 export const PEER_ASN = 65000;
 
-/** dist/src/cli/main.js next to this compiled file (dist/bench/lib/). */
+/** dist/src/cli/main.js next to this compiled file (dist/bench/startup/lib/). */
 export function cliMain(): string {
   const here = fileURLToPath(import.meta.url);
-  const main = join(here, '..', '..', '..', 'src', 'cli', 'main.js');
+  const main = join(here, '..', '..', '..', '..', 'src', 'cli', 'main.js');
   if (!here.endsWith('.js') || !existsSync(main)) throw new Error(`run the benchmark from dist (npm run bench:startup); ${main} not found`);
   return main;
 }
