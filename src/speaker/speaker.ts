@@ -66,9 +66,29 @@ interface PeerEntry {
 
 const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 
-function sameConfig(a: SpeakerPeer, b: SpeakerPeer): boolean {
-  const norm = (p: SpeakerPeer) => JSON.stringify(p, Object.keys(p).sort());
-  return norm(a) === norm(b);
+/** Fields that only change what we export or how we judge received routes: applied without a reset. */
+const LIVE_FIELDS = new Set<string>(['ipv6NextHop', 'ipv4NextHop', 'maxPrefixes']);
+
+/** Stable text of a peer config: keys sorted at every level, undefined dropped. */
+function canonical(p: SpeakerPeer, skipLive: boolean): string {
+  const norm = (v: unknown, top: boolean): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => norm(x, false));
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort()) {
+      if (o[k] === undefined || (top && skipLive && LIVE_FIELDS.has(k))) continue;
+      out[k] = norm(o[k], false);
+    }
+    return out;
+  };
+  return JSON.stringify(norm(p, true));
+}
+
+/** 'same', 'live' (only LIVE_FIELDS differ) or 'session' (the session must restart). */
+function configChange(a: SpeakerPeer, b: SpeakerPeer): 'same' | 'live' | 'session' {
+  if (canonical(a, false) === canonical(b, false)) return 'same';
+  return canonical(a, true) === canonical(b, true) ? 'live' : 'session';
 }
 
 /** RFC 4486 4: Cease 6/1 data: AFI (2 octets), SAFI (1), upper bound (4). */
@@ -180,7 +200,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       if (!next) {
         this.peers.delete(addr);
         void e.session.stop({ code: ERR_CEASE, subcode: CEASE_PEER_DECONFIGURED }, 'peer removed from config').then(() => e.session.dispose());
-      } else if (!sameConfig(e.cfg, next)) {
+      } else if (configChange(e.cfg, next) === 'live') {
+        // Next hops or the prefix limit: no reason to reset the session (never flap on reload).
+        e.cfg = next;
+        e.log.info('peer settings updated without a session reset');
+        this.sync(e);
+        this.checkMaxPrefixes(e, undefined);
+      } else if (configChange(e.cfg, next) === 'session') {
         this.peers.delete(addr);
         // The new session starts once the old socket is closed, so that the peer
         // never sees our new connection while it still holds the old one Established

@@ -366,3 +366,22 @@ t.test('IPv6 session: IPv6 next hop is the session address; IPv4 prefix needs ip
   t.same(six[0]?.attributes.mpReach?.nextHops, ['::1']);
   t.match(sp.status()[0]?.problems, [/172\.16\.1\.1\/32: not sent, the session is IPv6/]);
 });
+
+t.test('setPeers: next hop or prefix-limit change applies without a session reset', async (t) => {
+  const { peer, sp, cfg } = await setup(t);
+  sp.set([{ prefix: '2001:db8::1/128', prepend: 0 }]);
+  await peer.established();
+  await peer.until(() => peer.updates().filter(isEndOfRib).length === 2, 3_000, 'initial sync');
+  t.match(sp.status()[0]?.problems, [/no IPv6 next hop/]);
+  const mark = peer.received.length;
+  sp.setPeers([{ ...cfg, ipv6NextHop: '2001:db8::ff', maxPrefixes: 100 }]);
+  await peer.until(() => peer.updates(mark).length === 1, 3_000, 'IPv6 route now sent');
+  t.same(peer.updates(mark)[0]?.attributes.mpReach?.nextHops, ['2001:db8::ff']);
+  t.equal(peer.messages(0, 'notification').length, 0, 'no NOTIFICATION, no reset');
+  t.equal(peer.connections, 1);
+  t.same(sp.status()[0]?.problems, []);
+  // A nested field change (backoff) is a session change.
+  sp.setPeers([{ ...cfg, ipv6NextHop: '2001:db8::ff', maxPrefixes: 100, connectRetryMs: { min: 60, max: 200 } }]);
+  const n = (await peer.until(() => peer.messages(0, 'notification')[0], 3_000, 'NOTIFICATION')) as NotificationMessage;
+  t.same([n.code, n.subcode], [6, 6]);
+});
