@@ -127,6 +127,27 @@ t.test('run with a bad config: one clear line per problem, exit 1, no stack', as
   t.equal(missing.err, `bgp-sidecar: cannot read ${join(dir, 'missing.yaml')}: no such file\n`);
 });
 
+t.test('run refuses to start when another daemon answers on the control socket: one line, exit 1', async (t) => {
+  const { ControlServer } = await import('../../src/daemon/control-server.js');
+  const { pino } = await import('pino');
+  const sock = join(dir, 'taken.sock');
+  const other = new ControlServer({ path: sock, mode: 0o600, handler: async () => null, logger: pino({ level: 'silent' }) });
+  await other.listen();
+  t.teardown(() => other.close());
+  const f = join(dir, 'taken.yaml');
+  writeFileSync(f, `local-asn: 65001\nrouter-id: 10.0.0.1\nprefixes: [172.16.1.1/32]\npeers:\n  - { address: 127.0.0.1, asn: 65000, port: 1 }\ncontrol: { socket: ${sock} }\nmetrics: false\n`);
+  // spawnSync would block the event loop that serves `other`: run the child asynchronously.
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', '-c', f], { cwd: root, env: { ...process.env, NOTIFY_SOCKET: '' } });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearTimeout(timer);
+  t.equal(code, 1);
+  t.equal(err, `bgp-sidecar: another bgp-sidecar answers on ${sock}; stop it first or choose another control.socket\n`);
+});
+
 t.test('client commands without a daemon: one line, exit 1', async (t) => {
   for (const cmd of ['status', 'drain', 'undrain', 'reload']) {
     const r = await cli([cmd, '--socket', join(dir, 'absent.sock')]);

@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { Daemon, type Notifications } from '../../src/daemon/daemon.js';
 import type { Announcement, BfdPort, Components, HealthPort, SpeakerPeer, SpeakerSettings } from '../../src/daemon/ports.js';
 import type { BfdSessionOptions } from '../../src/io/bfd-types.js';
 import type { LoopbackManager } from '../../src/host/loopback.js';
@@ -145,7 +145,7 @@ function baseDoc(socket: string): Doc {
   };
 }
 
-async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d): Promise<Harness> {
+async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: Notifications): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-unit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const socket = join(dir, 'c.sock');
@@ -187,6 +187,7 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d): Promise<Har
     logger: pino({ level: 'silent' }),
     clock: new ManualClock(),
     version: 'test',
+    ...(notifier ? { notifier } : {}),
   });
   await daemon.start();
   t.teardown(() => daemon.stop());
@@ -354,6 +355,27 @@ t.test('managed loopback: a withdrawn prefix loses its address only after the sp
   t.equal(h.journal.at(-1), 'loopback.release 172.16.1.2/32');
   h.setConfig({ prefixes: ['172.16.1.1/32'], loopback: { manage: false } });
   await t.rejects(h.daemon.reload(), { message: /loopback changed; restart bgp-sidecar/ });
+});
+
+t.test('sd_notify: READY after start, RELOADING/READY around a reload, STOPPING on stop', async (t) => {
+  const sent: string[] = [];
+  const rec = (k: string) => (s?: string) => {
+    sent.push(s === undefined ? k : `${k} ${s}`);
+    return true;
+  };
+  const notifier: Notifications = { ready: rec('READY'), reloading: rec('RELOADING'), stopping: rec('STOPPING'), status: rec('STATUS') };
+  const h = await harness(t, (d) => d, notifier);
+  t.same(sent, ['STATUS up; 1 prefix announced', 'READY up; 1 prefix announced'], 'READY once the sessions are started and the route handed over');
+  sent.length = 0;
+  await h.daemon.reload();
+  t.same(sent, ['RELOADING reloading configuration', 'READY up; 1 prefix announced']);
+  sent.length = 0;
+  h.setConfig('local-asn: x\n');
+  await t.rejects(h.daemon.reload());
+  t.same(sent, ['RELOADING reloading configuration', 'READY up; 1 prefix announced'], 'READY again after a rejected reload');
+  sent.length = 0;
+  await h.daemon.stop();
+  t.same(sent, ['STOPPING stopping: withdrawing']);
 });
 
 t.test('a config error at load is a ConfigError with every problem', async (t) => {
