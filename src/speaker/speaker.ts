@@ -261,7 +261,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     await Promise.all([...this.peers.values()].map((e) => e.session.flushed(Math.max(0, deadline - this.clock.now()))));
     const data = shutdownCommunication(o.reason ?? 'bgp-sidecar stopping');
     const closes = [...this.peers.values()].map((e) =>
-      e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, o.reason ?? 'stop'),
+      e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, 'graceful stop'),
     );
     await this.bounded(Promise.all(closes), Math.max(0, deadline - this.clock.now()));
     await this.listener?.close();
