@@ -3,9 +3,12 @@
  * CPU is utime + stime of /proc/<pid>/stat: every thread of the process
  * (the BFD worker thread, libuv's pool, V8's GC threads) is included.
  * Memory is VmRSS (now) and VmHWM (peak RSS since start) of /proc/<pid>/status.
+ * Child processes are not in a process's utime/stime until they are reaped:
+ * the daemon's BFD worker is a forked child process, so the benchmarks use
+ * processTree() and sum over it.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from '../../src/lab/run.js';
 
 let clkTck: number | undefined;
@@ -79,4 +82,83 @@ export async function sampleCpu(pid: number, seconds: number, check?: () => Prom
   const c1 = cpuSeconds(pid);
   const wall = (performance.now() - t0) / 1000;
   return { seconds: wall, cpuSeconds: c1 - c0, percentOfOneCore: ((c1 - c0) / wall) * 100, memory: memory(pid) };
+}
+
+/** Direct children of a process (from /proc/<pid>/task/<tid>/children, every thread). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(/\s+/)) if (c) out.push(Number(c));
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
+
+/** The process and all its descendants, parent first (bounded depth and count). */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < 256) {
+    const p = queue.shift()!;
+    out.push(p);
+    queue.push(...childrenOf(p));
+  }
+  return out;
+}
+
+/** The command name of a process (/proc/<pid>/comm), for labels. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '?';
+  }
+}
+
+export interface TreeSample {
+  seconds: number;
+  /** Per process of the tree (as found at the start of the window). */
+  processes: { pid: number; command: string; cpuSeconds: number; percentOfOneCore: number; memory: MemoryKiB }[];
+  /** Sum over the tree. */
+  percentOfOneCore: number;
+  rssKiB: number;
+}
+
+/**
+ * CPU of a process and its descendants over `seconds` (the tree is taken at
+ * the start; a process that appears or disappears during the window throws,
+ * as the figure would be wrong). `check` runs about once a second.
+ */
+export async function sampleTree(pid: number, seconds: number, check?: () => Promise<void> | void): Promise<TreeSample> {
+  const pids = processTree(pid);
+  const c0 = pids.map(cpuSeconds);
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) {
+    await sleep(Math.min(1000, Math.max(1, end - performance.now())));
+    if (check) await check();
+  }
+  const c1 = pids.map(cpuSeconds);
+  const wall = (performance.now() - t0) / 1000;
+  const now = processTree(pid);
+  if (now.join(',') !== pids.join(',')) throw new Error(`the process tree of ${pid} changed during the window: ${pids.join(',')} -> ${now.join(',')}`);
+  const processes = pids.map((p, i) => {
+    const used = (c1[i] ?? 0) - (c0[i] ?? 0);
+    return { pid: p, command: commandLine(p), cpuSeconds: used, percentOfOneCore: (used / wall) * 100, memory: memory(p) };
+  });
+  return {
+    seconds: wall,
+    processes,
+    percentOfOneCore: processes.reduce((a, p) => a + p.percentOfOneCore, 0),
+    rssKiB: processes.reduce((a, p) => a + p.memory.rss, 0),
+  };
 }
