@@ -249,8 +249,13 @@ t.test('the real built tree installs, and the installed copy runs', async (t) =>
     return;
   }
   const root = tmp(t, 'root');
-  const ops = forbiddenOps(t);
-  install({ root, source: ROOT, nodePath: process.execPath, createUser: false, systemctl: false, enable: false, start: false, ops, log: () => undefined });
+  // Through the real entry points: scripts/install.sh -> dist/src/cli/main.js install (yargs parsing included).
+  const inst = spawnSync('sh', [join(ROOT, 'scripts/install.sh'), '--prefix', root, '--no-user', '--capabilities', 'net-raw'], {
+    encoding: 'utf8', timeout: 300_000, env: { ...process.env, NODE: process.execPath },
+  });
+  t.equal(inst.status, 0, `scripts/install.sh: ${inst.stderr}`);
+  t.match(inst.stdout, /installed bgp-sidecar .* in \/opt\/bgp-sidecar/);
+  t.match(readFileSync(join(root, 'etc/systemd/system/bgp-sidecar.service.d/10-capabilities.conf'), 'utf8'), /AmbientCapabilities=CAP_NET_RAW/);
   const app = join(root, 'opt/bgp-sidecar');
   const mods = readdirSync(join(app, 'node_modules'));
   for (const m of ['pino', 'yargs', 'zod', 'yaml']) t.ok(mods.includes(m), `${m} installed`);
@@ -276,7 +281,11 @@ t.test('the real built tree installs, and the installed copy runs', async (t) =>
   } else {
     t.equal(verify.status, 0, `installed unit verifies: ${verify.stderr}`);
   }
-  uninstall({ root, purge: true, systemctl: false, ops, log: () => undefined });
+  const un = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'uninstall', '--prefix', root], { encoding: 'utf8', timeout: 300_000 });
+  t.equal(un.status, 0, `uninstall: ${un.stderr}`);
+  t.same(files(root), ['etc/bgp-sidecar/config.yaml'], 'uninstall through the CLI keeps only the config');
+  const purge = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'uninstall', '--prefix', root, '--purge'], { encoding: 'utf8', timeout: 300_000 });
+  t.equal(purge.status, 0, purge.stderr);
   t.same(files(root), []);
 });
 
