@@ -18,6 +18,9 @@ import type { BgpMessage, CodecOptions, RouteRefreshMessage } from './types.js';
 
 export const DEFAULT_CODEC_OPTIONS: CodecOptions = Object.freeze({ fourOctetAs: false, extendedMessage: false });
 
+/** Reused by encodeMessage, which is synchronous and never re-entered (finish() copies). */
+const SCRATCH = new Writer(4096);
+
 export function maxMessageLength(opts: Pick<CodecOptions, 'extendedMessage'>): number {
   return opts.extendedMessage ? MAX_EXTENDED_MESSAGE_LENGTH : MAX_MESSAGE_LENGTH;
 }
@@ -47,8 +50,9 @@ export function writeHeader(w: Writer, type: number): number {
  * and TypeError for a model value that cannot be put on the wire.
  */
 export function encodeMessage(msg: BgpMessage, opts: CodecOptions = DEFAULT_CODEC_OPTIONS): Uint8Array {
-  const w = new Writer(msg.type === 'update' ? 4096 : 64);
-  const start = w.pos;
+  const w = SCRATCH;
+  w.pos = 0;
+  const start = 0;
   const at = writeHeader(w, MESSAGE_TYPE_CODE[msg.type]);
   switch (msg.type) {
     case 'open':

@@ -21,23 +21,28 @@ import { BgpMessageError, EMPTY, u16, type UpdateProblem, copyBytes } from './er
 import { DEFAULT_CODEC_OPTIONS, decodeBody, maxMessageLength } from './message.js';
 import type { BgpMessage, CodecOptions } from './types.js';
 
+// Local copies: imported bindings are slower to read in hot loops under some loaders.
+const MT = MessageType;
+const EC = ErrorCode;
+const HS = HeaderSubcode;
+
 export type ParsedItem =
   | { ok: true; message: BgpMessage; problems?: UpdateProblem[] }
   | { ok: false; error: BgpMessageError; fatal: true };
 
 /** RFC 4271 6.1: the smallest length each message type can have. */
 const MIN_LENGTH: Readonly<Record<number, number>> = {
-  [MessageType.OPEN]: 29,
-  [MessageType.UPDATE]: 23,
-  [MessageType.NOTIFICATION]: 21,
-  [MessageType.KEEPALIVE]: 19,
-  [MessageType.ROUTE_REFRESH]: 19, // exact length checked once the whole message is in (RFC 7313 5)
+  [MT.OPEN]: 29,
+  [MT.UPDATE]: 23,
+  [MT.NOTIFICATION]: 21,
+  [MT.KEEPALIVE]: 19,
+  [MT.ROUTE_REFRESH]: 19, // exact length checked once the whole message is in (RFC 7313 5)
 };
 
 const ERROR_CODE_BY_TYPE: Readonly<Record<number, number>> = {
-  [MessageType.OPEN]: ErrorCode.OPEN_MESSAGE,
-  [MessageType.UPDATE]: ErrorCode.UPDATE_MESSAGE,
-  [MessageType.ROUTE_REFRESH]: ErrorCode.ROUTE_REFRESH,
+  [MT.OPEN]: EC.OPEN_MESSAGE,
+  [MT.UPDATE]: EC.UPDATE_MESSAGE,
+  [MT.ROUTE_REFRESH]: EC.ROUTE_REFRESH,
 };
 
 export class BgpStreamParser {
@@ -100,7 +105,7 @@ export class BgpStreamParser {
       const markerSeen = avail < MARKER_LENGTH ? avail : MARKER_LENGTH;
       for (let i = 0; i < markerSeen; i++) {
         if (data[pos + i] !== 0xff) {
-          return this.fail(items, new BgpMessageError(ErrorCode.MESSAGE_HEADER, HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED, EMPTY,
+          return this.fail(items, new BgpMessageError(EC.MESSAGE_HEADER, HS.CONNECTION_NOT_SYNCHRONIZED, EMPTY,
             `marker octet ${i} is 0x${data[pos + i]!.toString(16)}, expected 0xff`));
         }
       }
@@ -108,24 +113,24 @@ export class BgpStreamParser {
       const len = (data[pos + 16]! << 8) | data[pos + 17]!;
       const type = data[pos + 18]!;
       // RFC 8654 4: OPEN stays within 4096 octets even with extended message.
-      const limit = type === MessageType.OPEN ? MAX_MESSAGE_LENGTH : max;
+      const limit = type === MT.OPEN ? MAX_MESSAGE_LENGTH : max;
       if (len < HEADER_LENGTH || len > limit) {
-        return this.fail(items, new BgpMessageError(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, u16(len),
+        return this.fail(items, new BgpMessageError(EC.MESSAGE_HEADER, HS.BAD_MESSAGE_LENGTH, u16(len),
           `length ${len} outside ${HEADER_LENGTH}..${limit}`));
       }
       const min = MIN_LENGTH[type];
       if (min === undefined) {
-        return this.fail(items, new BgpMessageError(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_TYPE, Uint8Array.of(type),
+        return this.fail(items, new BgpMessageError(EC.MESSAGE_HEADER, HS.BAD_MESSAGE_TYPE, Uint8Array.of(type),
           `unknown message type ${type}`));
       }
-      if (len < min || (type === MessageType.KEEPALIVE && len !== HEADER_LENGTH)) {
-        return this.fail(items, new BgpMessageError(ErrorCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, u16(len),
+      if (len < min || (type === MT.KEEPALIVE && len !== HEADER_LENGTH)) {
+        return this.fail(items, new BgpMessageError(EC.MESSAGE_HEADER, HS.BAD_MESSAGE_LENGTH, u16(len),
           `length ${len} is wrong for message type ${type}`));
       }
       if (avail < len) break;
-      if (type === MessageType.ROUTE_REFRESH && len !== 23) {
+      if (type === MT.ROUTE_REFRESH && len !== 23) {
         // RFC 7313 5: ROUTE-REFRESH Message Error / Invalid Message Length, data = the whole message.
-        return this.fail(items, new BgpMessageError(ErrorCode.ROUTE_REFRESH, RouteRefreshSubcode.INVALID_MESSAGE_LENGTH,
+        return this.fail(items, new BgpMessageError(EC.ROUTE_REFRESH, RouteRefreshSubcode.INVALID_MESSAGE_LENGTH,
           copyBytes(data, pos, pos + len), `ROUTE-REFRESH length ${len}, expected 23`));
       }
       let decoded;
@@ -135,7 +140,7 @@ export class BgpStreamParser {
         if (e instanceof BgpMessageError) return this.fail(items, e);
         // A decoder bug must not take the daemon down: reset the session with the
         // type's error code, and keep the cause for the logs (the fuzz run counts these).
-        const err = new BgpMessageError(ERROR_CODE_BY_TYPE[type] ?? ErrorCode.MESSAGE_HEADER, 0, EMPTY,
+        const err = new BgpMessageError(ERROR_CODE_BY_TYPE[type] ?? EC.MESSAGE_HEADER, 0, EMPTY,
           `internal decoder error: ${e instanceof Error ? e.message : String(e)}`);
         (err as { cause?: unknown }).cause = e;
         return this.fail(items, err);

@@ -13,6 +13,10 @@ import { beginAttr, endAttr, writeAttributes, writeMpReachHead } from './update-
 import { Writer } from './writer.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST, type CodecOptions, type PathAttributes, type Prefix, type UpdateMessage } from './types.js';
 
+// Local copies: imported bindings are slower to read in hot loops under some loaders.
+const AT = AttrType;
+const MT = MessageType;
+
 export interface AnnounceGroup {
   /**
    * Attributes shared by every prefix of the group: ORIGIN, AS_PATH, NEXT_HOP
@@ -36,6 +40,10 @@ const UPDATE_OVERHEAD = HEADER_LENGTH + 4;
 /** Flags, type and a 2-octet length. */
 const ATTR_HEADER_EXT = 4;
 
+/** Reused between calls (the builder is synchronous and does not call out). */
+const MESSAGE_SCRATCH = new Writer(65535 + 64);
+const ATTR_SCRATCH = new Writer(4096);
+
 /**
  * Encodes the UPDATEs for a set of announcements and withdrawals. Withdrawals
  * come first, then each group in order, so a prefix both withdrawn and
@@ -46,7 +54,8 @@ const ATTR_HEADER_EXT = 4;
 export function buildUpdates(input: BuildUpdatesInput, opts: CodecOptions): Uint8Array[] {
   const max = maxMessageLength(opts);
   const out: Uint8Array[] = [];
-  const w = new Writer(max + 64);
+  const w = MESSAGE_SCRATCH;
+  w.pos = 0;
   const addPath4 = opts.addPathSend?.has(familyKey(AFI_IPV4, SAFI_UNICAST)) ?? false;
   const addPath6 = opts.addPathSend?.has(familyKey(AFI_IPV6, SAFI_UNICAST)) ?? false;
 
@@ -56,7 +65,7 @@ export function buildUpdates(input: BuildUpdatesInput, opts: CodecOptions): Uint
 
   // IPv4 withdrawals: Withdrawn Routes field only.
   packPrefixes(w4, addPath4, max - UPDATE_OVERHEAD, (write) => {
-    const at = writeHeader(w, MessageType.UPDATE);
+    const at = writeHeader(w, MT.UPDATE);
     const wr = w.reserve(2);
     write();
     w.patch16(wr, w.pos - wr - 2);
@@ -66,10 +75,10 @@ export function buildUpdates(input: BuildUpdatesInput, opts: CodecOptions): Uint
 
   // IPv6 withdrawals: one MP_UNREACH_NLRI per UPDATE.
   packPrefixes(w6, addPath6, max - UPDATE_OVERHEAD - ATTR_HEADER_EXT - 3, (write) => {
-    const at = writeHeader(w, MessageType.UPDATE);
+    const at = writeHeader(w, MT.UPDATE);
     w.u16(0);
     const al = w.reserve(2);
-    const mp = beginAttr(w, 0x80, AttrType.MP_UNREACH_NLRI);
+    const mp = beginAttr(w, 0x80, AT.MP_UNREACH_NLRI);
     w.u16(AFI_IPV6).u8(SAFI_UNICAST);
     write();
     endAttr(w, mp);
@@ -85,11 +94,12 @@ export function buildUpdates(input: BuildUpdatesInput, opts: CodecOptions): Uint
     const v6 = g.prefixes.filter((p) => p.afi === AFI_IPV6);
     if (v4.length > 0) {
       if (g.attributes.nextHop === undefined) throw new TypeError('buildUpdates: IPv4 prefixes need attributes.nextHop');
-      const aw = new Writer(256);
+      const aw = ATTR_SCRATCH;
+      aw.pos = 0;
       writeAttributes(g.attributes, aw, opts);
       const attrs = aw.finish();
       packPrefixes(v4, addPath4, max - UPDATE_OVERHEAD - attrs.length, (write) => {
-        const at = writeHeader(w, MessageType.UPDATE);
+        const at = writeHeader(w, MT.UPDATE);
         w.u16(0).u16(attrs.length).bytes(attrs);
         write();
         w.patch16(at, w.pos);
@@ -102,21 +112,21 @@ export function buildUpdates(input: BuildUpdatesInput, opts: CodecOptions): Uint
       const attrs: PathAttributes = { ...g.attributes };
       delete attrs.nextHop;
       const bw = new Writer(256);
-      writeAttributes(attrs, bw, opts, (t) => t < AttrType.MP_REACH_NLRI);
+      writeAttributes(attrs, bw, opts, (t) => t < AT.MP_REACH_NLRI);
       const before = bw.finish();
       const fw = new Writer(256);
-      writeAttributes(attrs, fw, opts, (t) => t > AttrType.MP_REACH_NLRI);
+      writeAttributes(attrs, fw, opts, (t) => t > AT.MP_REACH_NLRI);
       const after = fw.finish();
       const hw = new Writer(64);
       writeMpReachHead(hw, AFI_IPV6, SAFI_UNICAST, nextHops);
       const head = hw.finish();
       const room = max - UPDATE_OVERHEAD - before.length - after.length - ATTR_HEADER_EXT - head.length;
       packPrefixes(v6, addPath6, room, (write) => {
-        const at = writeHeader(w, MessageType.UPDATE);
+        const at = writeHeader(w, MT.UPDATE);
         w.u16(0);
         const al = w.reserve(2);
         w.bytes(before);
-        const mp = beginAttr(w, 0x80, AttrType.MP_REACH_NLRI);
+        const mp = beginAttr(w, 0x80, AT.MP_REACH_NLRI);
         w.bytes(head);
         write();
         endAttr(w, mp);

@@ -22,30 +22,36 @@ import {
   type UpdateMessage,
 } from './types.js';
 
+// Local copies: imported bindings are slower to read in hot loops under some loaders.
+const AT = AttrType;
+const US = UpdateSubcode;
+const EC = ErrorCode;
+const AF = AttrFlag;
+
 export interface DecodedUpdate {
   message: UpdateMessage;
   problems: UpdateProblem[];
 }
 
-const O = AttrFlag.OPTIONAL;
-const T = AttrFlag.TRANSITIVE;
+const O = AF.OPTIONAL;
+const T = AF.TRANSITIVE;
 
 /** RFC 4271 5 / RFC 4760 / RFC 6793 / RFC 8092: the Optional and Transitive bits each known attribute must carry. */
 const EXPECTED_FLAGS: Readonly<Record<number, number>> = {
-  [AttrType.ORIGIN]: T,
-  [AttrType.AS_PATH]: T,
-  [AttrType.NEXT_HOP]: T,
-  [AttrType.MULTI_EXIT_DISC]: O,
-  [AttrType.LOCAL_PREF]: T,
-  [AttrType.ATOMIC_AGGREGATE]: T,
-  [AttrType.AGGREGATOR]: O | T,
-  [AttrType.COMMUNITIES]: O | T,
-  [AttrType.MP_REACH_NLRI]: O,
-  [AttrType.MP_UNREACH_NLRI]: O,
-  [AttrType.EXTENDED_COMMUNITIES]: O | T,
-  [AttrType.AS4_PATH]: O | T,
-  [AttrType.AS4_AGGREGATOR]: O | T,
-  [AttrType.LARGE_COMMUNITY]: O | T,
+  [AT.ORIGIN]: T,
+  [AT.AS_PATH]: T,
+  [AT.NEXT_HOP]: T,
+  [AT.MULTI_EXIT_DISC]: O,
+  [AT.LOCAL_PREF]: T,
+  [AT.ATOMIC_AGGREGATE]: T,
+  [AT.AGGREGATOR]: O | T,
+  [AT.COMMUNITIES]: O | T,
+  [AT.MP_REACH_NLRI]: O,
+  [AT.MP_UNREACH_NLRI]: O,
+  [AT.EXTENDED_COMMUNITIES]: O | T,
+  [AT.AS4_PATH]: O | T,
+  [AT.AS4_AGGREGATOR]: O | T,
+  [AT.LARGE_COMMUNITY]: O | T,
 };
 
 export function familyKey(afi: number, safi: number): string {
@@ -68,14 +74,14 @@ export function decodeUpdate(buf: Uint8Array, start: number, end: number, opts: 
   const wrStart = start + 2;
   const wrEnd = wrStart + wrLen;
   if (wrEnd + 2 > end) {
-    throw new BgpMessageError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY,
+    throw new BgpMessageError(EC.UPDATE_MESSAGE, US.MALFORMED_ATTRIBUTE_LIST, EMPTY,
       `Withdrawn Routes Length ${wrLen} overruns the message`);
   }
   const attrLen = (buf[wrEnd]! << 8) | buf[wrEnd + 1]!;
   const aStart = wrEnd + 2;
   const aEnd = aStart + attrLen;
   if (aEnd > end) {
-    throw new BgpMessageError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY,
+    throw new BgpMessageError(EC.UPDATE_MESSAGE, US.MALFORMED_ATTRIBUTE_LIST, EMPTY,
       `Total Path Attribute Length ${attrLen} overruns the message`);
   }
 
@@ -83,33 +89,40 @@ export function decodeUpdate(buf: Uint8Array, start: number, end: number, opts: 
   const withdrawn: Prefix[] = [];
   let err = decodeNlri(buf, wrStart, wrEnd, AFI_IPV4, addPath4, withdrawn);
   if (err !== null) {
-    throw new BgpMessageError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.INVALID_NETWORK_FIELD, EMPTY, `Withdrawn Routes: ${err}`);
+    throw new BgpMessageError(EC.UPDATE_MESSAGE, US.INVALID_NETWORK_FIELD, EMPTY, `Withdrawn Routes: ${err}`);
   }
   const nlri: Prefix[] = [];
   err = decodeNlri(buf, aEnd, end, AFI_IPV4, addPath4, nlri);
   if (err !== null) {
-    throw new BgpMessageError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.INVALID_NETWORK_FIELD, EMPTY, `NLRI: ${err}`);
+    throw new BgpMessageError(EC.UPDATE_MESSAGE, US.INVALID_NETWORK_FIELD, EMPTY, `NLRI: ${err}`);
   }
 
   const attributes: PathAttributes = {};
-  const ctx: AttrContext = { opts, problems, withdraw: false, seen: new Uint8Array(256), present: new Uint8Array(256) };
+  if (++generation > 0xfffffff0) {
+    SEEN.fill(0);
+    PRESENT.fill(0);
+    generation = 1;
+  }
+  const ctx: AttrContext = { opts, problems, withdraw: false, gen: generation };
   decodeAttributes(buf, aStart, aEnd, attributes, ctx);
+  // Unknown attributes in type-code order, the order they are sent in (RFC 4271 5).
+  attributes.unknown?.sort((a, b) => a.typeCode - b.typeCode);
 
   const hasReach = nlri.length > 0 || (attributes.mpReach !== undefined && attributes.mpReach.nlri.length > 0);
   if (hasReach) {
     // RFC 7606 3(e): a missing well-known mandatory attribute -> treat-as-withdraw.
-    const required: number[] = [AttrType.ORIGIN, AttrType.AS_PATH];
-    if (nlri.length > 0) required.push(AttrType.NEXT_HOP);
+    const required: number[] = [AT.ORIGIN, AT.AS_PATH];
+    if (nlri.length > 0) required.push(AT.NEXT_HOP);
     for (const t of required) {
-      if (ctx.present[t] === 0) {
-        taw(ctx, t, `missing well-known attribute ${attrTypeName(t)}`, UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, Uint8Array.of(t));
+      if (PRESENT[t] !== ctx.gen) {
+        taw(ctx, t, `missing well-known attribute ${attrTypeName(t)}`, US.MISSING_WELL_KNOWN_ATTRIBUTE, Uint8Array.of(t));
       }
     }
   }
   // RFC 4271 6.3 / RFC 7606 7.3: a NEXT_HOP that is not a unicast host address is
   // semantically incorrect -> treat-as-withdraw. RFC 4760 3: ignored when no NLRI field.
   if (nlri.length > 0 && attributes.nextHop !== undefined && !isUnicastV4(attributes.nextHop)) {
-    taw(ctx, AttrType.NEXT_HOP, `NEXT_HOP ${attributes.nextHop} is not a unicast host address`, UpdateSubcode.INVALID_NEXT_HOP_ATTRIBUTE, EMPTY);
+    taw(ctx, AT.NEXT_HOP, `NEXT_HOP ${attributes.nextHop} is not a unicast host address`, US.INVALID_NEXT_HOP_ATTRIBUTE, EMPTY);
   }
 
   if (!opts.fourOctetAs) mergeFourOctet(attributes);
@@ -147,27 +160,34 @@ export function treatAsWithdraw(m: UpdateMessage): UpdateMessage {
   return { type: 'update', withdrawn, attributes, nlri: [] };
 }
 
+/**
+ * Per type code, the stamp of the last decode that met it (duplicates are
+ * discarded, RFC 7606 3(g)) and that had it present even if malformed (for the
+ * missing-attribute check). Stamps instead of fresh arrays per UPDATE.
+ */
+const SEEN = new Uint32Array(256);
+const PRESENT = new Uint32Array(256);
+let generation = 0;
+
 interface AttrContext {
   opts: CodecOptions;
   problems: UpdateProblem[];
   withdraw: boolean;
-  /** Type codes met so far (duplicates are discarded, RFC 7606 3(g)). */
-  seen: Uint8Array;
-  /** Type codes present, even if later found malformed (for the missing-attribute check). */
-  present: Uint8Array;
+  /** This decode's stamp in SEEN / PRESENT. */
+  gen: number;
 }
 
 function taw(ctx: AttrContext, typeCode: number, reason: string, subcode: number, data: Uint8Array): void {
   ctx.withdraw = true;
-  ctx.problems.push({ typeCode, action: 'treat-as-withdraw', reason, code: ErrorCode.UPDATE_MESSAGE, subcode, data });
+  ctx.problems.push({ typeCode, action: 'treat-as-withdraw', reason, code: EC.UPDATE_MESSAGE, subcode, data });
 }
 
 function discard(ctx: AttrContext, typeCode: number, reason: string, subcode: number, data: Uint8Array): void {
-  ctx.problems.push({ typeCode, action: 'attribute-discard', reason, code: ErrorCode.UPDATE_MESSAGE, subcode, data });
+  ctx.problems.push({ typeCode, action: 'attribute-discard', reason, code: EC.UPDATE_MESSAGE, subcode, data });
 }
 
 function reset(typeCode: number, subcode: number, data: Uint8Array, reason: string): BgpMessageError {
-  return new BgpMessageError(ErrorCode.UPDATE_MESSAGE, subcode, data, reason, typeCode);
+  return new BgpMessageError(EC.UPDATE_MESSAGE, subcode, data, reason, typeCode);
 }
 
 function decodeAttributes(buf: Uint8Array, start: number, end: number, attrs: PathAttributes, ctx: AttrContext): void {
@@ -175,12 +195,12 @@ function decodeAttributes(buf: Uint8Array, start: number, end: number, attrs: Pa
   let o = start;
   while (o < end) {
     const flags = buf[o]!;
-    const ext = (flags & AttrFlag.EXTENDED_LENGTH) !== 0;
+    const ext = (flags & AF.EXTENDED_LENGTH) !== 0;
     const hdr = ext ? 4 : 3;
     if (end - o < hdr) {
       // RFC 7606 4: too few octets for an attribute header -> treat-as-withdraw.
       taw(ctx, end - o >= 2 ? buf[o + 1]! : 0, `${end - o} trailing octets cannot hold an attribute header`,
-        UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY);
+        US.MALFORMED_ATTRIBUTE_LIST, EMPTY);
       return;
     }
     const type = buf[o + 1]!;
@@ -190,143 +210,142 @@ function decodeAttributes(buf: Uint8Array, start: number, end: number, attrs: Pa
     if (vEnd > end) {
       // RFC 7606 4: attribute length overruns Total Path Attribute Length -> treat-as-withdraw.
       taw(ctx, type, `${attrTypeName(type)} length ${len} overruns the path attributes by ${vEnd - end} octets`,
-        UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, o, end));
+        US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, o, end));
       return;
     }
     const attrStart = o;
-    const whole = (): Uint8Array => copyBytes(buf, attrStart, vEnd);
     o = vEnd;
 
-    if (ctx.seen[type] !== 0) {
-      if (type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI) {
+    if (SEEN[type] === ctx.gen) {
+      if (type === AT.MP_REACH_NLRI || type === AT.MP_UNREACH_NLRI) {
         // RFC 7606 3(g): MP_REACH/MP_UNREACH more than once -> Malformed Attribute List.
-        throw reset(type, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY, `${attrTypeName(type)} appears more than once`);
+        throw reset(type, US.MALFORMED_ATTRIBUTE_LIST, EMPTY, `${attrTypeName(type)} appears more than once`);
       }
       // RFC 7606 3(g): other repeated attributes: all but the first are discarded.
-      discard(ctx, type, `${attrTypeName(type)} appears more than once; later copies discarded`, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, EMPTY);
+      discard(ctx, type, `${attrTypeName(type)} appears more than once; later copies discarded`, US.MALFORMED_ATTRIBUTE_LIST, EMPTY);
       continue;
     }
-    ctx.seen[type] = 1;
+    SEEN[type] = ctx.gen;
 
     const expected = EXPECTED_FLAGS[type];
     if (expected === undefined) {
       decodeUnknown(flags, type, buf, attrStart, v, vEnd, attrs, ctx);
       continue;
     }
-    ctx.present[type] = 1;
+    PRESENT[type] = ctx.gen;
     if ((flags & (O | T)) !== expected) {
       // RFC 7606 3(c): Optional/Transitive bits in conflict -> treat-as-withdraw.
       taw(ctx, type, `${attrTypeName(type)} flags 0x${flags.toString(16)} conflict with the attribute type`,
-        UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, whole());
+        US.ATTRIBUTE_FLAGS_ERROR, copyBytes(buf, attrStart, vEnd));
       // MP_REACH is still parsed below so that its prefixes can be withdrawn.
-      if (type !== AttrType.MP_REACH_NLRI && type !== AttrType.MP_UNREACH_NLRI) continue;
+      if (type !== AT.MP_REACH_NLRI && type !== AT.MP_UNREACH_NLRI) continue;
     }
 
     switch (type) {
-      case AttrType.ORIGIN:
+      case AT.ORIGIN:
         // RFC 7606 7.1
-        if (len !== 1) taw(ctx, type, `ORIGIN length ${len}, expected 1`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
-        else if (buf[v]! > 2) taw(ctx, type, `ORIGIN value ${buf[v]!} undefined`, UpdateSubcode.INVALID_ORIGIN_ATTRIBUTE, whole());
+        if (len !== 1) taw(ctx, type, `ORIGIN length ${len}, expected 1`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
+        else if (buf[v]! > 2) taw(ctx, type, `ORIGIN value ${buf[v]!} undefined`, US.INVALID_ORIGIN_ATTRIBUTE, copyBytes(buf, attrStart, vEnd));
         else attrs.origin = buf[v] as 0 | 1 | 2;
         break;
-      case AttrType.AS_PATH: {
+      case AT.AS_PATH: {
         // RFC 7606 7.2: malformed AS_PATH -> treat-as-withdraw.
         const path = decodeAsPath(buf, v, vEnd, opts.fourOctetAs ? 4 : 2);
-        if (typeof path === 'string') taw(ctx, type, `AS_PATH: ${path}`, UpdateSubcode.MALFORMED_AS_PATH, EMPTY);
+        if (typeof path === 'string') taw(ctx, type, `AS_PATH: ${path}`, US.MALFORMED_AS_PATH, EMPTY);
         else attrs.asPath = path;
         break;
       }
-      case AttrType.NEXT_HOP:
+      case AT.NEXT_HOP:
         // RFC 7606 7.3
-        if (len !== 4) taw(ctx, type, `NEXT_HOP length ${len}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+        if (len !== 4) taw(ctx, type, `NEXT_HOP length ${len}, expected 4`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         else attrs.nextHop = readIpv4(buf, v);
         break;
-      case AttrType.MULTI_EXIT_DISC:
+      case AT.MULTI_EXIT_DISC:
         // RFC 7606 7.4
-        if (len !== 4) taw(ctx, type, `MULTI_EXIT_DISC length ${len}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+        if (len !== 4) taw(ctx, type, `MULTI_EXIT_DISC length ${len}, expected 4`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         else attrs.med = rd32(buf, v);
         break;
-      case AttrType.LOCAL_PREF:
+      case AT.LOCAL_PREF:
         // RFC 7606 7.5 (dropping it on eBGP sessions is the session's call: the codec does not know the peer type)
-        if (len !== 4) taw(ctx, type, `LOCAL_PREF length ${len}, expected 4`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+        if (len !== 4) taw(ctx, type, `LOCAL_PREF length ${len}, expected 4`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         else attrs.localPref = rd32(buf, v);
         break;
-      case AttrType.ATOMIC_AGGREGATE:
+      case AT.ATOMIC_AGGREGATE:
         // RFC 7606 7.6: wrong length -> attribute discard.
-        if (len !== 0) discard(ctx, type, `ATOMIC_AGGREGATE length ${len}, expected 0`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+        if (len !== 0) discard(ctx, type, `ATOMIC_AGGREGATE length ${len}, expected 0`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         else attrs.atomicAggregate = true;
         break;
-      case AttrType.AGGREGATOR: {
+      case AT.AGGREGATOR: {
         // RFC 7606 7.7: wrong length -> attribute discard. 6 octets, or 8 with 4-octet AS (RFC 6793 3).
         const want = opts.fourOctetAs ? 8 : 6;
-        if (len !== want) discard(ctx, type, `AGGREGATOR length ${len}, expected ${want}`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+        if (len !== want) discard(ctx, type, `AGGREGATOR length ${len}, expected ${want}`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         else if (want === 8) attrs.aggregator = { asn: rd32(buf, v), address: readIpv4(buf, v + 4) };
         else attrs.aggregator = { asn: (buf[v]! << 8) | buf[v + 1]!, address: readIpv4(buf, v + 2) };
         break;
       }
-      case AttrType.COMMUNITIES:
+      case AT.COMMUNITIES:
         // RFC 7606 7.8: length not a non-zero multiple of 4 -> treat-as-withdraw.
         if (len === 0 || len % 4 !== 0) {
-          taw(ctx, type, `COMMUNITIES length ${len}, expected a non-zero multiple of 4`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole());
+          taw(ctx, type, `COMMUNITIES length ${len}, expected a non-zero multiple of 4`, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd));
         } else {
           const list: number[] = [];
           for (let p = v; p < vEnd; p += 4) list.push(rd32(buf, p));
           attrs.communities = list;
         }
         break;
-      case AttrType.EXTENDED_COMMUNITIES:
+      case AT.EXTENDED_COMMUNITIES:
         // RFC 7606 7.14: length not a non-zero multiple of 8 -> treat-as-withdraw.
         if (len === 0 || len % 8 !== 0) {
-          taw(ctx, type, `EXTENDED_COMMUNITIES length ${len}, expected a non-zero multiple of 8`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole());
+          taw(ctx, type, `EXTENDED_COMMUNITIES length ${len}, expected a non-zero multiple of 8`, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd));
         } else {
           const list: Uint8Array[] = [];
           for (let p = v; p < vEnd; p += 8) list.push(copyBytes(buf, p, p + 8));
           attrs.extendedCommunities = list;
         }
         break;
-      case AttrType.LARGE_COMMUNITY:
+      case AT.LARGE_COMMUNITY:
         // RFC 8092 6: length not a non-zero multiple of 12 -> treat-as-withdraw.
         if (len === 0 || len % 12 !== 0) {
-          taw(ctx, type, `LARGE_COMMUNITY length ${len}, expected a non-zero multiple of 12`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole());
+          taw(ctx, type, `LARGE_COMMUNITY length ${len}, expected a non-zero multiple of 12`, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd));
         } else {
           const list: LargeCommunity[] = [];
           for (let p = v; p < vEnd; p += 12) list.push({ globalAdmin: rd32(buf, p), local1: rd32(buf, p + 4), local2: rd32(buf, p + 8) });
           attrs.largeCommunities = list;
         }
         break;
-      case AttrType.AS4_PATH: {
+      case AT.AS4_PATH: {
         if (opts.fourOctetAs) {
           // RFC 6793 3: a NEW speaker does not send AS4_PATH to a NEW speaker; discard it.
-          discard(ctx, type, 'AS4_PATH received on a 4-octet AS session', UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
+          discard(ctx, type, 'AS4_PATH received on a 4-octet AS session', US.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
           break;
         }
         const path = decodeAsPath(buf, v, vEnd, 4);
         if (typeof path === 'string') {
           // RFC 7606 7.7 / RFC 6793 6: malformed AS4_PATH -> attribute discard.
-          discard(ctx, type, `AS4_PATH: ${path}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole());
+          discard(ctx, type, `AS4_PATH: ${path}`, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd));
           break;
         }
         // RFC 6793 6: confederation segments must not be in AS4_PATH; drop them.
         const clean = path.filter((s) => s.type === 'sequence' || s.type === 'set');
         if (clean.length !== path.length) {
-          discard(ctx, type, 'AS4_PATH carried confederation segments; they were dropped', UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
+          discard(ctx, type, 'AS4_PATH carried confederation segments; they were dropped', US.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
         }
         attrs.as4Path = clean;
         break;
       }
-      case AttrType.AS4_AGGREGATOR:
+      case AT.AS4_AGGREGATOR:
         if (opts.fourOctetAs) {
-          discard(ctx, type, 'AS4_AGGREGATOR received on a 4-octet AS session', UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
+          discard(ctx, type, 'AS4_AGGREGATOR received on a 4-octet AS session', US.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
         } else if (len !== 8) {
-          discard(ctx, type, `AS4_AGGREGATOR length ${len}, expected 8`, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, whole());
+          discard(ctx, type, `AS4_AGGREGATOR length ${len}, expected 8`, US.ATTRIBUTE_LENGTH_ERROR, copyBytes(buf, attrStart, vEnd));
         } else {
           attrs.as4Aggregator = { asn: rd32(buf, v), address: readIpv4(buf, v + 4) };
         }
         break;
-      case AttrType.MP_REACH_NLRI:
+      case AT.MP_REACH_NLRI:
         decodeMpReach(buf, attrStart, v, vEnd, attrs, ctx);
         break;
-      case AttrType.MP_UNREACH_NLRI:
+      case AT.MP_UNREACH_NLRI:
         decodeMpUnreach(buf, attrStart, v, vEnd, attrs, ctx);
         break;
     }
@@ -345,7 +364,7 @@ function decodeUnknown(
 ): void {
   if ((flags & O) === 0) {
     // RFC 4271 6.3: an unrecognized well-known attribute -> Unrecognized Well-known Attribute, data = the attribute.
-    throw reset(type, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, copyBytes(buf, attrStart, vEnd),
+    throw reset(type, US.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, copyBytes(buf, attrStart, vEnd),
       `unrecognized well-known attribute ${type}`);
   }
   if ((flags & T) === 0) {
@@ -354,7 +373,7 @@ function decodeUnknown(
     return;
   }
   // RFC 4271 5: unrecognized optional transitive attributes are passed on with the Partial bit set.
-  const raw: RawAttribute = { flags: (flags | AttrFlag.PARTIAL) & ~AttrFlag.EXTENDED_LENGTH & 0xf0, typeCode: type, value: copyBytes(buf, v, vEnd) };
+  const raw: RawAttribute = { flags: (flags | AF.PARTIAL) & ~AF.EXTENDED_LENGTH & 0xf0, typeCode: type, value: copyBytes(buf, v, vEnd) };
   (attrs.unknown ??= []).push(raw);
 }
 
@@ -363,52 +382,51 @@ function supportedFamily(afi: number, safi: number): afi is Afi {
 }
 
 function decodeMpReach(buf: Uint8Array, attrStart: number, v: number, vEnd: number, attrs: PathAttributes, ctx: AttrContext): void {
-  const type = AttrType.MP_REACH_NLRI;
-  const whole = (): Uint8Array => copyBytes(buf, attrStart, vEnd);
+  const type = AT.MP_REACH_NLRI;
   // RFC 4760 3: AFI (2) SAFI (1) Next Hop Length (1) Next Hop (var) Reserved (1) NLRI (var)
   // RFC 7606 7.11: a malformed MP_REACH_NLRI -> session reset (we do not implement AFI/SAFI disable).
-  if (vEnd - v < 5) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole(), `MP_REACH_NLRI length ${vEnd - v} is too short`);
+  if (vEnd - v < 5) throw reset(type, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `MP_REACH_NLRI length ${vEnd - v} is too short`);
   const afi = (buf[v]! << 8) | buf[v + 1]!;
   const safi = buf[v + 2]!;
   const nhLen = buf[v + 3]!;
   const nhStart = v + 4;
   const nlriStart = nhStart + nhLen + 1;
-  if (nlriStart > vEnd) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole(), `MP_REACH_NLRI next hop length ${nhLen} overruns the attribute`);
+  if (nlriStart > vEnd) throw reset(type, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `MP_REACH_NLRI next hop length ${nhLen} overruns the attribute`);
   if (!supportedFamily(afi, safi)) {
     // RFC 4760 6: a family that was not negotiated; we cannot read its NLRI, so the
     // (non-transitive) attribute is dropped and reported.
-    discard(ctx, type, `MP_REACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
+    discard(ctx, type, `MP_REACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, US.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
     return;
   }
   const nextHops: string[] = [];
   if (afi === AFI_IPV6) {
     // RFC 2545 3: 16 octets global, or 32: global then link-local.
-    if (nhLen !== 16 && nhLen !== 32) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole(), `IPv6 next hop length ${nhLen}, expected 16 or 32`);
+    if (nhLen !== 16 && nhLen !== 32) throw reset(type, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `IPv6 next hop length ${nhLen}, expected 16 or 32`);
     nextHops.push(formatIpv6(buf, nhStart));
     if (nhLen === 32) nextHops.push(formatIpv6(buf, nhStart + 16));
   } else {
-    if (nhLen !== 4) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, whole(), `IPv4 next hop length ${nhLen}, expected 4`);
+    if (nhLen !== 4) throw reset(type, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `IPv4 next hop length ${nhLen}, expected 4`);
     nextHops.push(readIpv4(buf, nhStart));
   }
   const nlri: Prefix[] = [];
   const err = decodeNlri(buf, nlriStart, vEnd, afi, ctx.opts.addPathReceive?.has(familyKey(afi, safi)) ?? false, nlri);
-  if (err !== null) throw reset(type, UpdateSubcode.INVALID_NETWORK_FIELD, EMPTY, `MP_REACH_NLRI: ${err}`);
+  if (err !== null) throw reset(type, US.INVALID_NETWORK_FIELD, EMPTY, `MP_REACH_NLRI: ${err}`);
   attrs.mpReach = { afi, safi, nextHops, nlri };
 }
 
 function decodeMpUnreach(buf: Uint8Array, attrStart: number, v: number, vEnd: number, attrs: PathAttributes, ctx: AttrContext): void {
-  const type = AttrType.MP_UNREACH_NLRI;
+  const type = AT.MP_UNREACH_NLRI;
   // RFC 4760 4: AFI (2) SAFI (1) Withdrawn Routes (var)
-  if (vEnd - v < 3) throw reset(type, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `MP_UNREACH_NLRI length ${vEnd - v} is too short`);
+  if (vEnd - v < 3) throw reset(type, US.OPTIONAL_ATTRIBUTE_ERROR, copyBytes(buf, attrStart, vEnd), `MP_UNREACH_NLRI length ${vEnd - v} is too short`);
   const afi = (buf[v]! << 8) | buf[v + 1]!;
   const safi = buf[v + 2]!;
   if (!supportedFamily(afi, safi)) {
-    discard(ctx, type, `MP_UNREACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
+    discard(ctx, type, `MP_UNREACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, US.OPTIONAL_ATTRIBUTE_ERROR, EMPTY);
     return;
   }
   const withdrawn: Prefix[] = [];
   const err = decodeNlri(buf, v + 3, vEnd, afi, ctx.opts.addPathReceive?.has(familyKey(afi, safi)) ?? false, withdrawn);
-  if (err !== null) throw reset(type, UpdateSubcode.INVALID_NETWORK_FIELD, EMPTY, `MP_UNREACH_NLRI: ${err}`);
+  if (err !== null) throw reset(type, US.INVALID_NETWORK_FIELD, EMPTY, `MP_UNREACH_NLRI: ${err}`);
   attrs.mpUnreach = { afi, safi, withdrawn };
 }
 

@@ -18,12 +18,17 @@ import {
   type CodecOptions,
   type PathAttributes,
   type Prefix,
+  type RawAttribute,
   type UpdateMessage,
 } from './types.js';
 import type { Writer } from './writer.js';
 
-const O = AttrFlag.OPTIONAL;
-const T = AttrFlag.TRANSITIVE;
+// Local copies: imported bindings are slower to read in hot loops under some loaders.
+const AT = AttrType;
+const AF = AttrFlag;
+
+const O = AF.OPTIONAL;
+const T = AF.TRANSITIVE;
 const KEY_IPV4_UNICAST = familyKey(AFI_IPV4, SAFI_UNICAST);
 
 function u32ok(n: number, what: string): number {
@@ -37,7 +42,7 @@ function u32ok(n: number, what: string): number {
  * Extended Length bit and shifts the value left by one octet.
  */
 export function beginAttr(w: Writer, flags: number, type: number): number {
-  w.u8((flags & 0xe0) | AttrFlag.EXTENDED_LENGTH).u8(type);
+  w.u8((flags & 0xe0) | AF.EXTENDED_LENGTH).u8(type);
   const at = w.reserve(2);
   return at;
 }
@@ -46,7 +51,7 @@ export function endAttr(w: Writer, at: number): void {
   const len = w.pos - (at + 2);
   if (len > 0xffff) throw new RangeError(`path attribute ${w.buf[at - 1]} is ${len} octets, more than 65535`);
   if (len <= 255) {
-    w.buf[at - 2] = w.buf[at - 2]! & ~AttrFlag.EXTENDED_LENGTH;
+    w.buf[at - 2] = w.buf[at - 2]! & ~AF.EXTENDED_LENGTH;
     w.buf[at] = len;
     w.buf.copyWithin(at + 1, at + 2, w.pos);
     w.pos -= 1;
@@ -97,6 +102,25 @@ function writePrefixes(w: Writer, prefixes: readonly Prefix[], afi: number, addP
   }
 }
 
+const ALL = (): boolean => true;
+const NO_UNKNOWN: readonly RawAttribute[] = [];
+
+/** Cursor over the unknown attributes, written in type-code order between the known ones. */
+interface UnknownCursor {
+  list: readonly RawAttribute[];
+  i: number;
+}
+
+function flushUnknown(c: UnknownCursor, upTo: number, w: Writer, filter: (type: number) => boolean): void {
+  while (c.i < c.list.length && c.list[c.i]!.typeCode < upTo) {
+    const u = c.list[c.i++]!;
+    if (!filter(u.typeCode)) continue;
+    const at = beginAttr(w, u.flags, u.typeCode);
+    w.bytes(u.value);
+    endAttr(w, at);
+  }
+}
+
 /**
  * Writes the path attributes whose type code passes `filter` (all by default),
  * in ascending type-code order.
@@ -105,78 +129,71 @@ export function writeAttributes(
   a: PathAttributes,
   w: Writer,
   opts: CodecOptions,
-  filter: (type: number) => boolean = () => true,
+  filter: (type: number) => boolean = ALL,
 ): void {
   const asnSize = opts.fourOctetAs ? 4 : 2;
-  const unknown = [...(a.unknown ?? [])].sort((x, y) => x.typeCode - y.typeCode);
-  let ui = 0;
-  const flushUnknown = (upTo: number): void => {
-    while (ui < unknown.length && unknown[ui]!.typeCode < upTo) {
-      const u = unknown[ui++]!;
-      if (!filter(u.typeCode)) continue;
-      const at = beginAttr(w, u.flags, u.typeCode);
-      w.bytes(u.value);
-      endAttr(w, at);
-    }
+  const c: UnknownCursor = {
+    list: a.unknown === undefined || a.unknown.length === 0 ? NO_UNKNOWN : [...a.unknown].sort((x, y) => x.typeCode - y.typeCode),
+    i: 0,
   };
   const want = (type: number): boolean => {
-    flushUnknown(type + 1);
-    return filter(type);
+    if (c.list.length > 0) flushUnknown(c, type + 1, w, filter);
+    return filter === ALL || filter(type);
   };
 
-  if (a.origin !== undefined && want(AttrType.ORIGIN)) {
+  if (a.origin !== undefined && want(AT.ORIGIN)) {
     if (a.origin !== 0 && a.origin !== 1 && a.origin !== 2) throw new TypeError(`invalid ORIGIN ${String(a.origin)}`);
-    const at = beginAttr(w, T, AttrType.ORIGIN);
+    const at = beginAttr(w, T, AT.ORIGIN);
     w.u8(a.origin);
     endAttr(w, at);
   }
-  if (a.asPath !== undefined && want(AttrType.AS_PATH)) {
-    const at = beginAttr(w, T, AttrType.AS_PATH);
+  if (a.asPath !== undefined && want(AT.AS_PATH)) {
+    const at = beginAttr(w, T, AT.AS_PATH);
     writeAsPath(a.asPath, w, asnSize);
     endAttr(w, at);
   }
-  if (a.nextHop !== undefined && want(AttrType.NEXT_HOP)) {
-    const at = beginAttr(w, T, AttrType.NEXT_HOP);
+  if (a.nextHop !== undefined && want(AT.NEXT_HOP)) {
+    const at = beginAttr(w, T, AT.NEXT_HOP);
     w.ensure(4);
     writeIpv4(a.nextHop, w.buf, w.pos);
     w.pos += 4;
     endAttr(w, at);
   }
-  if (a.med !== undefined && want(AttrType.MULTI_EXIT_DISC)) {
-    const at = beginAttr(w, O, AttrType.MULTI_EXIT_DISC);
+  if (a.med !== undefined && want(AT.MULTI_EXIT_DISC)) {
+    const at = beginAttr(w, O, AT.MULTI_EXIT_DISC);
     w.u32(u32ok(a.med, 'MULTI_EXIT_DISC'));
     endAttr(w, at);
   }
-  if (a.localPref !== undefined && want(AttrType.LOCAL_PREF)) {
-    const at = beginAttr(w, T, AttrType.LOCAL_PREF);
+  if (a.localPref !== undefined && want(AT.LOCAL_PREF)) {
+    const at = beginAttr(w, T, AT.LOCAL_PREF);
     w.u32(u32ok(a.localPref, 'LOCAL_PREF'));
     endAttr(w, at);
   }
-  if (a.atomicAggregate === true && want(AttrType.ATOMIC_AGGREGATE)) {
-    endAttr(w, beginAttr(w, T, AttrType.ATOMIC_AGGREGATE));
+  if (a.atomicAggregate === true && want(AT.ATOMIC_AGGREGATE)) {
+    endAttr(w, beginAttr(w, T, AT.ATOMIC_AGGREGATE));
   }
-  if (a.aggregator !== undefined && want(AttrType.AGGREGATOR)) writeAggregator(w, AttrType.AGGREGATOR, a.aggregator, asnSize);
-  if (a.communities !== undefined && a.communities.length > 0 && want(AttrType.COMMUNITIES)) {
-    const at = beginAttr(w, O | T, AttrType.COMMUNITIES);
+  if (a.aggregator !== undefined && want(AT.AGGREGATOR)) writeAggregator(w, AT.AGGREGATOR, a.aggregator, asnSize);
+  if (a.communities !== undefined && a.communities.length > 0 && want(AT.COMMUNITIES)) {
+    const at = beginAttr(w, O | T, AT.COMMUNITIES);
     for (const c of a.communities) w.u32(u32ok(c, 'community'));
     endAttr(w, at);
   }
-  if (a.mpReach !== undefined && want(AttrType.MP_REACH_NLRI)) {
+  if (a.mpReach !== undefined && want(AT.MP_REACH_NLRI)) {
     const r = a.mpReach;
-    const at = beginAttr(w, O, AttrType.MP_REACH_NLRI);
+    const at = beginAttr(w, O, AT.MP_REACH_NLRI);
     writeMpReachHead(w, r.afi, r.safi, r.nextHops);
     writePrefixes(w, r.nlri, r.afi, opts.addPathSend?.has(familyKey(r.afi, r.safi)) ?? false);
     endAttr(w, at);
   }
-  if (a.mpUnreach !== undefined && want(AttrType.MP_UNREACH_NLRI)) {
+  if (a.mpUnreach !== undefined && want(AT.MP_UNREACH_NLRI)) {
     const u = a.mpUnreach;
-    const at = beginAttr(w, O, AttrType.MP_UNREACH_NLRI);
+    const at = beginAttr(w, O, AT.MP_UNREACH_NLRI);
     w.u16(u.afi).u8(u.safi);
     writePrefixes(w, u.withdrawn, u.afi, opts.addPathSend?.has(familyKey(u.afi, u.safi)) ?? false);
     endAttr(w, at);
   }
-  if (a.extendedCommunities !== undefined && a.extendedCommunities.length > 0 && want(AttrType.EXTENDED_COMMUNITIES)) {
-    const at = beginAttr(w, O | T, AttrType.EXTENDED_COMMUNITIES);
+  if (a.extendedCommunities !== undefined && a.extendedCommunities.length > 0 && want(AT.EXTENDED_COMMUNITIES)) {
+    const at = beginAttr(w, O | T, AT.EXTENDED_COMMUNITIES);
     for (const c of a.extendedCommunities) {
       if (c.length !== 8) throw new TypeError(`extended community of ${c.length} octets, expected 8`);
       w.bytes(c);
@@ -190,17 +207,17 @@ export function writeAttributes(
     if (as4Path === undefined && a.asPath !== undefined && hasFourOctetAsn(a.asPath)) {
       as4Path = a.asPath.filter((s) => s.type === 'sequence' || s.type === 'set');
     }
-    if (as4Path !== undefined && as4Path.length > 0 && want(AttrType.AS4_PATH)) {
-      const at = beginAttr(w, O | T, AttrType.AS4_PATH);
+    if (as4Path !== undefined && as4Path.length > 0 && want(AT.AS4_PATH)) {
+      const at = beginAttr(w, O | T, AT.AS4_PATH);
       writeAsPath(as4Path, w, 4);
       endAttr(w, at);
     }
     let as4Agg = a.as4Aggregator;
     if (as4Agg === undefined && a.aggregator !== undefined && a.aggregator.asn > 0xffff) as4Agg = a.aggregator;
-    if (as4Agg !== undefined && want(AttrType.AS4_AGGREGATOR)) writeAggregator(w, AttrType.AS4_AGGREGATOR, as4Agg, 4);
+    if (as4Agg !== undefined && want(AT.AS4_AGGREGATOR)) writeAggregator(w, AT.AS4_AGGREGATOR, as4Agg, 4);
   }
-  if (a.largeCommunities !== undefined && a.largeCommunities.length > 0 && want(AttrType.LARGE_COMMUNITY)) {
-    const at = beginAttr(w, O | T, AttrType.LARGE_COMMUNITY);
+  if (a.largeCommunities !== undefined && a.largeCommunities.length > 0 && want(AT.LARGE_COMMUNITY)) {
+    const at = beginAttr(w, O | T, AT.LARGE_COMMUNITY);
     for (const c of a.largeCommunities) {
       w.u32(u32ok(c.globalAdmin, 'large community global administrator'));
       w.u32(u32ok(c.local1, 'large community local data part 1'));
@@ -208,7 +225,7 @@ export function writeAttributes(
     }
     endAttr(w, at);
   }
-  flushUnknown(256);
+  flushUnknown(c, 256, w, filter);
 }
 
 /** Writes the UPDATE body (after the 19-octet header). */
