@@ -156,6 +156,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   private async bringUp(): Promise<void> {
     if (this.routerId === null) this.routerId = await this.defaultRouterId();
+    if (this.stopping) return; // stop() was called while the router id was being resolved
     this.log.info({ routerId: this.routerId, localAsn: this.opts.localAsn }, 'bgp speaker starting');
     if (this.opts.listen) {
       this.listener = new BgpListener({
