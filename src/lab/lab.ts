@@ -20,45 +20,14 @@ import { buildTopology, type ApplianceSpec, type Topology } from './topology.js'
 import { RouteWatcher, SessionWatcher } from './watch.js';
 import { missingLabPrerequisites } from './prerequisites.js';
 import { scenarios, type ScenarioResult } from './scenarios/index.js';
+import { defaultLabOptions, type LabOptions } from './options.js';
 
 /** ASN of the lab's Route Server (AWS lets you pick; any private ASN). */
 export const LAB_RS_ASN = 65000;
 /** ASN of the appliances (one cluster, one ASN, like a typical deployment). */
 export const LAB_APPLIANCE_ASN = 65001;
 
-export const STOP_MODES = ['term', 'kill', 'freeze'] as const;
-export type StopMode = (typeof STOP_MODES)[number];
-
-export interface LabOptions {
-  scenario: string;
-  /** BGP hold time on every session, seconds (default 3, so a crash is seen in ~3 s). */
-  holdTime: number;
-  /**
-   * How the active sidecar goes away: 'term' SIGTERM (orderly stop: withdraw,
-   * Cease), 'kill' SIGKILL (process crash: the kernel still closes the TCP
-   * session, the Route Server sees it at once), 'freeze' SIGSTOP (a hung
-   * process or a dead host: nothing is sent, only the Route Server's hold
-   * timer notices).
-   */
-  stopMode: StopMode;
-  /** Keep the work directory (configs, logs) after the run. */
-  keepLogs: boolean;
-  floatingPrefix: string;
-  /** Upper bound for every wait in the scenario, ms. */
-  timeoutMs: number;
-  /** Print sidecar log lines as they come. */
-  verbose: boolean;
-}
-
-export const defaultLabOptions: LabOptions = {
-  scenario: 'failover',
-  holdTime: 3,
-  stopMode: 'term',
-  keepLogs: false,
-  floatingPrefix: '172.16.1.1/32',
-  timeoutMs: 60_000,
-  verbose: false,
-};
+export { STOP_MODES, defaultLabOptions, type LabOptions, type StopMode } from './options.js';
 
 export interface LabContext {
   opts: LabOptions;

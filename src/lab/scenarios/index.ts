@@ -22,3 +22,4 @@ export interface Scenario {
 export const scenarios: Record<string, Scenario> = {
   [failover.name]: failover,
 };
+// SCENARIO_NAMES in ../options.ts lists the same names for the CLI (checked by test/interop/lab-cli.test.ts).

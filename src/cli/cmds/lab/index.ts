@@ -3,8 +3,9 @@
  * Route Server, two appliances running the sidecar) and play a scenario.
  * Thin: options parsed here into LabOptions; the logic is in src/lab.
  */
-import { runLab, defaultLabOptions, STOP_MODES, type LabOptions, type StopMode } from '../../../lab/lab.js';
-import { scenarios } from '../../../lab/scenarios/index.js';
+// Only the light options module here: the lab (namespaces, daemons, YAML) is
+// imported when the command runs, so other commands do not pay for it.
+import { defaultLabOptions, SCENARIO_NAMES, STOP_MODES, type LabOptions, type StopMode } from '../../../lab/options.js';
 import { CliError, type CliCommand } from '../../types.js';
 
 export interface LabArgs {
@@ -20,7 +21,7 @@ export interface LabArgs {
 export function labOptionsFromArgs(a: LabArgs): LabOptions {
   const o: LabOptions = { ...defaultLabOptions };
   if (a.scenario !== undefined) {
-    if (!scenarios[a.scenario]) throw new CliError(`lab: unknown scenario "${a.scenario}"; known: ${Object.keys(scenarios).join(', ')}`, 2);
+    if (!(SCENARIO_NAMES as readonly string[]).includes(a.scenario)) throw new CliError(`lab: unknown scenario "${a.scenario}"; known: ${SCENARIO_NAMES.join(', ')}`, 2);
     o.scenario = a.scenario;
   }
   if (a['hold-time'] !== undefined) {
@@ -68,6 +69,7 @@ export const labCommand: CliCommand<LabArgs> = {
   ],
   async handler(args, io) {
     const o = labOptionsFromArgs(args);
+    const { runLab } = await import('../../../lab/lab.js');
     return runLab(o, { stdout: io.stdout, stderr: io.stderr });
   },
 };
