@@ -12,6 +12,9 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { MAX_REQUEST_BYTES, parseRequest, type ControlRequest, type ControlResponse } from './control-protocol.js';
 
+/** Requests one connection may have queued before it is refused. */
+export const MAX_PENDING_PER_CLIENT = 64;
+
 export type ControlHandler = (req: ControlRequest) => Promise<unknown>;
 
 export interface ControlServerOptions {
@@ -109,6 +112,7 @@ export class ControlServer {
     sock.setTimeout(this.opts.idleTimeoutMs ?? 30_000, () => sock.destroy());
     let buf = '';
     let chain = Promise.resolve();
+    let pending = 0;
     const send = (r: ControlResponse) => {
       if (!sock.destroyed) sock.write(`${JSON.stringify(r)}\n`);
     };
@@ -120,7 +124,17 @@ export class ControlServer {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
         if (line === '') continue;
-        chain = chain.then(() => this.answer(line).then(send));
+        // A client that pipes requests faster than they are answered is cut off, not buffered without bound.
+        if (++pending > MAX_PENDING_PER_CLIENT) {
+          buf = '';
+          chain = chain.then(() => {
+            send({ ok: false, error: `too many requests in flight: at most ${MAX_PENDING_PER_CLIENT} per connection` });
+            sock.end();
+          });
+          sock.pause();
+          return;
+        }
+        chain = chain.then(() => this.answer(line).then(send)).finally(() => void pending--);
       }
       if (Buffer.byteLength(buf) > MAX_REQUEST_BYTES) {
         buf = '';

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { controlRequest } from '../../src/daemon/control-client.js';
 import { MAX_REASON_LENGTH, MAX_REQUEST_BYTES, parseRequest } from '../../src/daemon/control-protocol.js';
-import { ControlServer, resolveGroup } from '../../src/daemon/control-server.js';
+import { ControlServer, MAX_PENDING_PER_CLIENT, resolveGroup } from '../../src/daemon/control-server.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -41,7 +41,7 @@ function tempDir(t: Test): string {
   return d;
 }
 
-async function server(t: Test, path: string, mode = 0o660, handler = async (req: { cmd: string }) => ({ echo: req })) {
+async function server(t: Test, path: string, mode = 0o660, handler: (req: { cmd: string }) => Promise<unknown> = async (req) => ({ echo: req })) {
   const s = new ControlServer({ path, mode, handler, logger });
   await s.listen();
   t.teardown(() => s.close());
@@ -92,6 +92,23 @@ t.test('answers in order; malformed lines get an error and the server keeps goin
   t.match(JSON.parse(long[0] ?? '{}'), { ok: false, error: /^request too long/ });
   t.same(await controlRequest(path, { cmd: 'status' }), { echo: { cmd: 'status' } });
   await t.rejects(controlRequest(path, { cmd: 'reload' }), { message: 'reload rejected: bad config' });
+});
+
+t.test('a client flooding requests is cut off, the server keeps serving others', async (t) => {
+  const path = join(tempDir(t), 'c.sock');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  await server(t, path, 0o660, async (req) => {
+    if (req.cmd === 'reload') await gate;
+    return 'done';
+  });
+  const flood = raw(path, '{"cmd":"reload"}\n'.repeat(MAX_PENDING_PER_CLIENT + 5), MAX_PENDING_PER_CLIENT + 1);
+  await new Promise((r) => setTimeout(r, 100));
+  release();
+  const lines = (await flood).map((l) => JSON.parse(l) as { ok: boolean; error?: string });
+  t.equal(lines.filter((l) => l.ok).length, MAX_PENDING_PER_CLIENT, 'the first requests are answered');
+  t.match(lines.at(-1), { ok: false, error: /^too many requests in flight/ });
+  t.same(await controlRequest(path, { cmd: 'status' }), 'done');
 });
 
 t.test('a stale socket file is removed; a live daemon is not displaced', async (t) => {
