@@ -460,7 +460,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       asn: e.cfg.asn,
       state: e.session.state,
       since: new Date(this.epoch + e.session.stateSince).toISOString(),
-      uptimeMs: e.upSince === null ? null : this.clock.now() - e.upSince,
+      uptimeMs: e.upSince === null ? null : Math.round(this.clock.now() - e.upSince),
       lastError: err ? describeReason(err) : null,
       holdTime: s?.holdTime ?? null,
       keepaliveTime: s?.keepaliveTime ?? null,
