@@ -93,6 +93,7 @@ export class DirectConnectFallback {
   private readonly now: () => number;
   private readonly ours = new Map<string, 'alarm' | 'failed' | 'manual'>();
   private readonly refusals = new Map<string, string>();
+  private lastDryRun: string | undefined;
   private lastSeen = new Map<string, VirtualInterface>();
   private last: RunResult | undefined;
 
@@ -167,14 +168,20 @@ export class DirectConnectFallback {
       ...plan.start.map((s) => ({ text: `start ${this.cfg.testDurationMinutes} min failover test on ${s.vif} (${s.why})`, vif: s.vif, op: 'start' })),
     ];
     if (planned.length === 0) {
+      this.lastDryRun = undefined;
       return plan.refuse.length
         ? { outcome: 'refused', reason: plan.refuse.map((r) => `${r.vif}: ${r.why}`).join('; '), planned, applied: 0, failures: [] }
         : { outcome: 'in-sync', planned, applied: 0, failures: [] };
     }
     if (dryRun) {
-      for (const p of planned) await this.notifier.notify({ kind: 'dry-run', fallback: 'direct-connect', summary: `direct-connect (dry run): would ${p.text}` });
+      const key = planned.map((p) => p.text).join('\n');
+      if (this.lastDryRun !== key) {
+        this.lastDryRun = key;
+        for (const p of planned) await this.notifier.notify({ kind: 'dry-run', fallback: 'direct-connect', summary: `direct-connect (dry run): would ${p.text}` });
+      }
       return { outcome: 'dry-run', planned, applied: 0, failures: [] };
     }
+    this.lastDryRun = undefined;
     let applied = 0;
     const failures: string[] = [];
     const attempt = async (what: string, vif: string, fn: () => Promise<void>, after: () => void): Promise<boolean> => {

@@ -117,6 +117,8 @@ export class RouteTablesFallback {
   private last: RunResult | undefined;
   private lastView: HealthView = { self: undefined, peer: undefined };
   private lastDesired: Record<string, string> = {};
+  /** The last dry-run plan or refusal notified: the same one is not re-sent on every reconcile. */
+  private lastNotice: string | undefined;
 
   constructor(o: { cfg: RouteTablesFallbackConfig; selfEni: string; api: AwsApi; notifier: Notifier; logger: Logger; now: () => number }) {
     this.cfg = o.cfg;
@@ -160,6 +162,16 @@ export class RouteTablesFallback {
       return this.last;
     };
     const d = desiredTargets(this.cfg, this.selfEni, view);
+    if (view.self === false && view.peer === false) {
+      // Both appliances failed: nothing changes (the routes stay where they are), and we say so once.
+      const reason = 'both appliances are unhealthy: routes left as they are';
+      this.lastDesired = {};
+      if (this.lastNotice !== reason) {
+        this.lastNotice = reason;
+        await this.notifier.notify({ kind: 'refusal', fallback: 'route-tables', summary: `route tables: ${reason}` });
+      }
+      return result({ outcome: 'refused', reason, planned: [], applied: 0, failures: [] });
+    }
     if ('skip' in d) {
       this.lastDesired = {};
       this.log.debug({ reason: d.skip }, 'route tables: no action');
@@ -174,12 +186,19 @@ export class RouteTablesFallback {
       return result({ outcome: 'error', reason: errorText(err), planned: [], applied: 0, failures: [errorText(err)] });
     }
     const planned: PlannedChange[] = changes.map((c) => ({ text: changeText(c), table: c.table, destination: c.destination.value, from: c.from, to: c.to }));
-    if (changes.length === 0) return result({ outcome: 'in-sync', planned, applied: 0, failures: [] });
+    if (changes.length === 0) {
+      this.lastNotice = undefined;
+      return result({ outcome: 'in-sync', planned, applied: 0, failures: [] });
+    }
     const why = view.peer ? 'both appliances healthy: each zone to its own appliance' : `peer unhealthy: every route to ${this.selfEni}`;
     if (dryRun) {
+      const key = planned.map((p) => p.text).join('\n');
+      if (this.lastNotice === key) return result({ outcome: 'dry-run', reason: why, planned, applied: 0, failures: [] });
+      this.lastNotice = key;
       await this.notifier.notify({ kind: 'dry-run', fallback: 'route-tables', summary: `route tables (dry run): would replace ${changes.length} route(s); ${why}`, details: { changes: planned.map((p) => p.text) } });
       return result({ outcome: 'dry-run', reason: why, planned, applied: 0, failures: [] });
     }
+    this.lastNotice = undefined;
     let applied = 0;
     const failures: string[] = [];
     for (const c of changes) {

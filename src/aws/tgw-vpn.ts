@@ -23,6 +23,7 @@ interface PairMemory {
   primaryUpSince?: number;
   /** Destinations we moved to the backup, per route table ("tgw-rtb-1|10.0.0.0/16"). */
   moved: Set<string>;
+  /** The last refusal or dry-run plan notified (each is sent once, not every poll). */
   lastRefusal?: string;
 }
 
@@ -262,14 +263,17 @@ export class TgwVpnFallback {
       why = `primary ${primary.id} up and stable for ${upFor} ms`;
       changes = candidates.map((r) => ({ ...r, from: ba, to: pa, direction: 'failback' as const }));
     }
-    m.lastRefusal = undefined;
     const direction = changes[0]?.direction ?? 'failover';
     const text = (c: TgwRouteChange) => `${c.table} ${c.route.destination.value}: ${c.from} -> ${c.to}`;
     const planned: PlannedChange[] = changes.map((c) => ({ text: text(c), pair, table: c.table, destination: c.route.destination.value, from: c.from, to: c.to, direction: c.direction }));
     if (dryRun) {
+      const key = planned.map((p) => p.text).join('\n');
+      if (m.lastRefusal === key) return { outcome: 'dry-run', reason: why, planned, applied: 0, failures: [] };
+      m.lastRefusal = key; // the same plan is notified once, not every poll
       await this.notifier.notify({ kind: 'dry-run', fallback: 'tgw-vpn', summary: `tgw-vpn ${pair} (dry run): would ${direction} ${changes.length} route(s); ${why}`, details: { pair, changes: planned.map((p) => p.text) } });
       return { outcome: 'dry-run', reason: why, planned, applied: 0, failures: [] };
     }
+    m.lastRefusal = undefined;
     let applied = 0;
     const failures: string[] = [];
     for (const c of changes) {

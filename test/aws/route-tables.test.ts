@@ -79,11 +79,25 @@ t.test('failover: peer A fails, B (healthy) repoints every listed route; failbac
   t.equal(fake.changes.length, 5, 'failback: exactly the 5 zone-A routes');
 });
 
-t.test('both appliances down: no call at all', async (t) => {
-  const { fake, rt } = await setup(t);
+t.test('both appliances down: no AWS change, refusal notified once', async (t) => {
+  const { fake, rt } = await setup(t, { topic: true });
   const r = await rt.run({ self: false, peer: false });
-  t.equal(r.outcome, 'skipped');
-  t.equal(fake.calls.length, 0);
+  t.equal(r.outcome, 'refused');
+  t.match(r.reason, /both appliances are unhealthy/);
+  await rt.run({ self: false, peer: false });
+  t.same(fake.calls.map((c) => c.action), ['Publish'], 'no EC2 call at all; one notification');
+  t.equal((await rt.run({ self: false, peer: true })).outcome, 'skipped', 'unhealthy, peer healthy: the peer acts, not us');
+});
+
+t.test('dry run is notified once per plan, not on every reconcile', async (t) => {
+  const { fake, rt } = await setup(t, { self: ENI_B, extra: { 'dry-run': true }, topic: true });
+  await rt.run({ self: true, peer: false });
+  await rt.run({ self: true, peer: false });
+  await rt.run({ self: true, peer: false });
+  t.equal(fake.state.published.length, 1);
+  fake.state.routeTables[1]!.routes[1]!.eni = ENI_B; // the plan shrinks: notified again
+  await rt.run({ self: true, peer: false });
+  t.equal(fake.state.published.length, 2);
 });
 
 t.test('routes already correct: reads only, no mutating call', async (t) => {
