@@ -500,7 +500,14 @@ function checkPeer(p: SpeakerPeer, at: string, localAsn: number): void {
     throw new TypeError(`${at}.holdTime: expected 0 or 3..65535 seconds, got ${String(p.holdTime)}`);
   }
   if (p.localAddress !== undefined && !net.isIP(p.localAddress)) throw new TypeError(`${at}.localAddress: expected an IP address, got "${p.localAddress}"`);
+  if (p.localAddress !== undefined && net.isIP(p.localAddress) !== net.isIP(p.address)) {
+    throw new TypeError(`${at}.localAddress: ${p.localAddress} is not of the same family as the peer address ${p.address}`);
+  }
   if (p.ipv6NextHop !== undefined && !net.isIPv6(p.ipv6NextHop)) throw new TypeError(`${at}.ipv6NextHop: expected an IPv6 address, got "${p.ipv6NextHop}"`);
+  if (p.ipv6NextHop !== undefined && /^fe[89ab]/i.test(p.ipv6NextHop)) {
+    // RFC 2545 3: the next hop field carries a global address (a link-local one only as the second of two).
+    throw new TypeError(`${at}.ipv6NextHop: expected a global IPv6 address, got the link-local ${p.ipv6NextHop}`);
+  }
   if (p.ipv4NextHop !== undefined && !net.isIPv4(p.ipv4NextHop)) throw new TypeError(`${at}.ipv4NextHop: expected an IPv4 address, got "${p.ipv4NextHop}"`);
   if (p.maxPrefixes !== undefined && (!Number.isInteger(p.maxPrefixes) || p.maxPrefixes < 1)) throw new TypeError(`${at}.maxPrefixes: expected a positive integer`);
   if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)) throw new TypeError(`${at}.port: expected 1..65535`);

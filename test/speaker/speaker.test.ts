@@ -292,6 +292,9 @@ t.test('bad configuration is refused with the path and what was expected', async
     /configured twice/,
   );
   t.throws(() => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 1, passive: true }], logger }), /peers\[0\]\.passive: a passive peer needs/);
+  t.throws(() => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 1, localAddress: 'fd00::1' }], logger }), /same family/);
+  t.throws(() => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 1, ipv6NextHop: 'fe80::1' }], logger }), /global IPv6/);
+  t.throws(() => new Speaker({ localAsn: 65001, peers: [{ address: '10.0.0.1', asn: 65001 }], logger }), /only external \(eBGP\)/);
 });
 
 t.test('router id: first peer localAddress, else the source address toward the first peer', async (t) => {
