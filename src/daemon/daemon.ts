@@ -136,6 +136,7 @@ export class Daemon {
     }
     this.phase = 'running';
     this.apply('start');
+    if (!cfg.health) this.notifyFallback('up', 'no health section: static announcement');
     this.opts.notifier?.ready(this.statusLine());
     this.log.info({ routerId: this.routerId, localAsn: cfg.localAsn, peers: cfg.peers.map((p) => p.address), prefixes: cfg.prefixes, file: this.file }, 'bgp-sidecar started');
   }
@@ -240,8 +241,24 @@ export class Daemon {
     this.apply(`verdict ${verdict}`);
     if (verdict !== previous) {
       this.hooks?.onTransition({ verdict, previousVerdict: previous, state: t.state, reason: t.reason ?? '' }, this.cfg.prefixes);
-      if (this.fallback) this.fallback.onVerdict({ ...t, verdict }).catch((e: Error) => this.log.error({ err: e.message }, 'fallback action failed'));
+      this.notifyFallback(t.state, t.reason ?? '');
     }
+  }
+
+  /** Without a health section the verdict is 'up', or 'maintenance' while drained; observers learn it like a health verdict. */
+  private setStaticVerdict(verdict: 'up' | 'maintenance', reason: string): void {
+    const previous = this.verdict.verdict;
+    if (previous === verdict) return;
+    const state = verdict === 'up' ? 'static' : 'maintenance';
+    this.verdict = { verdict, state, since: new Date().toISOString(), reason };
+    this.metrics.setVerdict(verdict);
+    if (previous === 'up') this.metrics.failovers.inc();
+    this.hooks?.onTransition({ verdict, previousVerdict: previous, state, reason }, this.cfg.prefixes);
+    this.notifyFallback(verdict, reason);
+  }
+
+  private notifyFallback(state: string, reason: string): void {
+    this.fallback?.onVerdict({ state, reason }).catch((e: Error) => this.log.error({ err: e.message }, 'fallback action failed'));
   }
 
   private attachSpeaker(s: SpeakerPort): void {
@@ -379,6 +396,7 @@ export class Daemon {
     this.metrics.drained.set(1);
     this.log.warn({ reason }, 'drain: announcing the maintenance route');
     this.health?.setDrain(true, reason);
+    if (!this.cfg.health) this.setStaticVerdict('maintenance', `drain: ${reason}`);
     this.apply(`drain: ${reason}`);
     return { drained: true, reason, since: this.drained.since, announcements: this.desired() };
   }
@@ -389,6 +407,7 @@ export class Daemon {
     this.metrics.drained.set(0);
     if (was) this.log.warn({ wasReason: was.reason }, 'undrain: back to the health verdict');
     this.health?.setDrain(false);
+    if (!this.cfg.health) this.setStaticVerdict('up', 'undrain');
     this.apply('undrain');
     return { drained: false, announcements: this.desired() };
   }
@@ -494,7 +513,11 @@ export class Daemon {
       this.policy?.stop();
       this.policy?.removeAllListeners();
       this.policy = this.makePolicy(cfg);
-      if (!cfg.health) this.verdict = { verdict: 'up', state: 'static', since: new Date().toISOString(), reason: 'no health section: static announcement' };
+      if (!cfg.health) {
+        const verdict = this.drained ? 'maintenance' : 'up';
+        this.verdict = { verdict, state: this.drained ? 'maintenance' : 'static', since: new Date().toISOString(), reason: 'no health section: static announcement' };
+        this.metrics.setVerdict(verdict);
+      }
       else if (!healthChanged && this.verdict.verdict !== 'init') this.policy.update({ state: this.verdict.state as never, verdict: this.verdict.verdict });
     } else if (!isDeepStrictEqual(cfg.prefixes, old.prefixes)) {
       this.policy?.setPrefixes(cfg.prefixes);
@@ -544,7 +567,7 @@ export class Daemon {
         asn: p.asn,
         configuredHoldTime: p.holdTime,
         heldDownByBfd: this.heldDown.has(p.address),
-        bfd: p.bfd === undefined ? null : this.bfdStates.get(p.address) ?? { state: 'down', since: null },
+        bfd: p.bfd === undefined ? null : { ...(this.bfdStates.get(p.address) ?? { state: 'down', since: null }), session: this.bfd?.status(p.address)[0] ?? null },
         ...(byAddr.get(p.address) ?? { state: this.heldDown.has(p.address) ? 'idle' : 'unknown' }),
       })),
       health: this.health?.status() ?? null,

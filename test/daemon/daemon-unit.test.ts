@@ -177,8 +177,18 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: N
       }) as unknown as LoopbackManager,
     createFallback: async () => {
       h.fallbacks = (h.fallbacks ?? 0) + 1;
-      return { onVerdict: async () => undefined, status: () => ({}), close: async () => undefined };
+      return {
+        onVerdict: async (v: unknown) => void journal.push(`fallback ${(v as { state: string }).state}`),
+        status: () => ({}),
+        close: async () => undefined,
+      };
     },
+    createHooks: () => ({
+      onTransition: (tr) => void journal.push(`hook ${tr.previousVerdict}->${tr.verdict}`),
+      idle: async () => undefined,
+      status: () => ({}),
+      close: () => undefined,
+    }),
   };
   const daemon = new Daemon({
     loaded: await load(),
@@ -355,6 +365,17 @@ t.test('managed loopback: a withdrawn prefix loses its address only after the sp
   t.equal(h.journal.at(-1), 'loopback.release 172.16.1.2/32');
   h.setConfig({ prefixes: ['172.16.1.1/32'], loopback: { manage: false } });
   await t.rejects(h.daemon.reload(), { message: /loopback changed; restart bgp-sidecar/ });
+});
+
+t.test('without health, drain and undrain are verdicts for hooks, fallback and metrics', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, fallback: { 'dry-run': true, 'tgw-vpn': { pairs: ['floating'] } } }));
+  t.equal(h.fallbacks, 1, 'fallback created because configured');
+  t.same(h.journal, ['fallback up'], 'the fallback learns the static verdict at start');
+  h.daemon.drain('patching');
+  h.daemon.drain('patching, again');
+  h.daemon.undrain();
+  t.same(h.journal, ['fallback up', 'hook up->maintenance', 'fallback maintenance', 'hook maintenance->up', 'fallback up']);
+  t.match(await h.daemon.metrics.registry.getSingleMetricAsString('bgp_sidecar_failovers_total'), /^bgp_sidecar_failovers_total 1$/m);
 });
 
 t.test('sd_notify: READY after start, RELOADING/READY around a reload, STOPPING on stop', async (t) => {

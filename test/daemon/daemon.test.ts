@@ -107,8 +107,9 @@ t.test('bgp-sidecar run against a BGP peer on loopback', async (t) => {
     t.equal(out, `drained (kernel upgrade): ${PREFIX} prepend 5\n`);
     await peer.until('the maintenance prepend', () => route()?.asPath.length === 6);
     t.same(route(), { prefix: PREFIX, asPath: pathOf(5), med: 100, communities: ['65001:100'] });
-    const st = (await controlRequest(socket, { cmd: 'status' })) as { drain: { on: boolean; reason: string } };
+    const st = (await controlRequest(socket, { cmd: 'status' })) as { drain: { on: boolean; reason: string }; verdict: { verdict: string } };
     t.match(st.drain, { on: true, reason: 'kernel upgrade' });
+    t.equal(st.verdict.verdict, 'maintenance');
     t.equal(await runCli(['undrain', '--socket', socket], io), 0);
     await peer.until('the normal prepend', () => route()?.asPath.length === 3);
     t.same(route()?.asPath, pathOf(2));
@@ -159,7 +160,8 @@ t.test('bgp-sidecar run against a BGP peer on loopback', async (t) => {
       /^bgp_sidecar_announced_prefixes\{peer="127\.0\.0\.1"\} 1$/m,
       /^bgp_sidecar_verdict\{verdict="up"\} 1$/m,
       /^bgp_sidecar_drained 0$/m,
-      /^bgp_sidecar_failovers_total 0$/m,
+      /^bgp_sidecar_failovers_total 2$/m, // the two drains
+      /^bgp_sidecar_verdict\{verdict="maintenance"\} 0$/m,
       /^bgp_sidecar_reloads_total\{result="rejected"\} 2$/m,
       /^bgp_sidecar_reloads_total\{result="applied"\} 1$/m,
       /^bgp_sidecar_info\{version="[^"]+",router_id="10\.0\.0\.1",local_asn="65001"\} 1$/m,
