@@ -27,6 +27,8 @@ export interface ClientOverrides {
 
 export interface ResolvedAwsSettings {
   region: string;
+  /** The topic's own region (from its ARN) when it differs: SNS is called there. */
+  snsRegion?: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts: number;
@@ -36,8 +38,10 @@ export interface ResolvedAwsSettings {
 export function resolveSettings(aws: AwsConfig, region: string, o: ClientOverrides = {}): ResolvedAwsSettings {
   const endpoint = o.endpoint ?? aws.endpoint;
   const credentials = o.credentials ?? aws.credentials;
+  const snsRegion = aws.snsTopicArn?.split(':')[3];
   return {
     region,
+    ...(snsRegion && snsRegion !== region ? { snsRegion } : {}),
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(credentials !== undefined ? { credentials } : {}),
     maxAttempts: o.maxAttempts ?? aws.maxAttempts,
@@ -79,9 +83,9 @@ export class AwsApi {
     return this.s.region;
   }
 
-  private common(): Record<string, unknown> {
+  private common(service: Service): Record<string, unknown> {
     return {
-      region: this.s.region,
+      region: service === 'sns' ? (this.s.snsRegion ?? this.s.region) : this.s.region,
       maxAttempts: this.s.maxAttempts,
       retryMode: 'standard',
       // NodeHttpHandler options: connect and per-attempt response timeouts.
@@ -106,15 +110,15 @@ export class AwsApi {
         if (service === 'ec2') {
           const m: Ec2Module = await import('@aws-sdk/client-ec2');
           mod = m as unknown as CommandModule;
-          client = new m.EC2Client(this.common());
+          client = new m.EC2Client(this.common(service));
         } else if (service === 'directconnect') {
           const m: DxModule = await import('@aws-sdk/client-direct-connect');
           mod = m as unknown as CommandModule;
-          client = new m.DirectConnectClient(this.common());
+          client = new m.DirectConnectClient(this.common(service));
         } else {
           const m: SnsModule = await import('@aws-sdk/client-sns');
           mod = m as unknown as CommandModule;
-          client = new m.SNSClient(this.common());
+          client = new m.SNSClient(this.common(service));
         }
         this.log.debug({ service, ms: Math.round(performance.now() - started) }, 'aws sdk loaded');
         return { mod, client };

@@ -131,3 +131,16 @@ t.test('unknown interface and hostile answers', async (t) => {
   t.match(r2.reason, /bgpStatus is "sideways"/);
   t.equal(fake.mutatingCalls().length, 0);
 });
+
+t.test('SNS is called in the topic\'s own region', async (t) => {
+  const fake = await startFakeAws({ vifs: [vif(VIF_1), vif(VIF_2), vif(VIF_3)] });
+  t.teardown(() => fake.close());
+  const { logger } = captureLogger();
+  const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
+  const api = new AwsApi(resolveSettings(awsCfg({ 'sns-topic-arn': topic }), 'eu-west-1', overridesFor(fake)), logger);
+  t.teardown(() => api.close());
+  const cfg = fallbackCfg({ 'direct-connect': { 'virtual-interfaces': [{ id: VIF_1, 'alarm-on-verdict': true }, VIF_2, VIF_3], 'min-available': 1 } }).directConnect!;
+  const dx = new DirectConnectFallback({ cfg, api, notifier: createNotifier({ logger, api, topicArn: topic }), logger, now: () => 0 });
+  await dx.run('down');
+  t.same(fake.calls.map((c) => `${c.service}:${c.region}`), ['directconnect:eu-west-1', 'directconnect:eu-west-1', 'sns:us-east-1', 'directconnect:eu-west-1']);
+});

@@ -225,3 +225,12 @@ t.test('close() aborts a call in progress instead of waiting for its retries', a
   t.ok(Date.now() - started < 3000, 'returned well before 4 attempts x 1 s timeouts');
   t.equal(fake.mutatingCalls().length, 0);
 });
+
+t.test('a failed SNS publish is logged and does not stop the action', async (t) => {
+  const { fake, rt, lines } = await setup(t, { self: ENI_B, topic: true });
+  fake.denied.add('Publish');
+  const r = await rt.run({ self: true, peer: false });
+  t.equal(r.outcome, 'done');
+  t.equal(fake.changes.length, 5);
+  t.ok(lines.some((l) => l.msg === 'sns publish failed' && /sns:Publish: permission denied/.test(String(l.err))));
+});
