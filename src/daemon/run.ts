@@ -70,21 +70,14 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
     version: o.version,
     notifier,
   });
-  try {
-    await daemon.start();
-  } catch (e) {
-    notifier.errno(1);
-    const msg = (e as Error).message;
-    logger.fatal({ err: msg }, 'cannot start');
-    throw new StartupError([msg]);
-  }
   const watchdog = new Watchdog({ notifier, logger });
-  watchdog.start();
-
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   const cleanups: (() => void)[] = [];
+  let started = false;
+  let stopRequested = false;
   const stop = async (): Promise<number> => {
+    stopRequested = true;
     watchdog.stop();
     await daemon.stop();
     for (const c of cleanups) c();
@@ -92,20 +85,24 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
     return 0;
   };
 
+  // Handlers go in before start(): a SIGTERM during start-up must still end in a clean stop.
   if (o.signals) {
     const onHup = () => {
+      if (!started) {
+        logger.warn({ signal: 'SIGHUP' }, 'reload ignored: still starting');
+        return;
+      }
       logger.info({ signal: 'SIGHUP' }, 'reload requested');
       daemon.reload().catch((e: Error) => logger.error({ err: e.message.split('\n')[0] }, 'reload failed'));
     };
-    let stopRequested = false;
     const onTerm = (sig: NodeJS.Signals) => {
       if (stopRequested) {
         logger.warn({ signal: sig }, 'already stopping');
         return;
       }
       stopRequested = true;
-      logger.info({ signal: sig }, 'stop requested');
-      void stop();
+      logger.info({ signal: sig }, started ? 'stop requested' : 'stop requested during start-up; stopping once started');
+      if (started) void stop();
     };
     // Never crash on something unexpected: log it and keep the announcement as it is.
     const onException = (err: unknown) => logger.error({ err: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }, 'uncaught exception; continuing');
@@ -123,5 +120,18 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
       process.off('unhandledRejection', onRejection);
     });
   }
+
+  try {
+    await daemon.start();
+  } catch (e) {
+    for (const c of cleanups) c();
+    notifier.errno(1);
+    const msg = (e as Error).message;
+    logger.fatal({ err: msg }, 'cannot start');
+    throw new StartupError([msg]);
+  }
+  started = true;
+  watchdog.start();
+  if (stopRequested) void stop();
   return { daemon, done, stop };
 }
