@@ -140,23 +140,18 @@ function isUnicastV4(a: string): boolean {
 
 /** RFC 7606 2: treat-as-withdraw: every prefix the UPDATE announces is withdrawn instead. */
 export function treatAsWithdraw(m: UpdateMessage): UpdateMessage {
+  // IPv4 unicast prefixes go to Withdrawn Routes, IPv6 unicast ones to MP_UNREACH_NLRI
+  // (the only families decoded), whichever attribute they came in.
   const withdrawn = [...m.withdrawn, ...m.nlri];
+  const v6: Prefix[] = [];
+  const un = m.attributes.mpUnreach;
   const reach = m.attributes.mpReach;
-  let mpUnreach = m.attributes.mpUnreach;
-  if (reach !== undefined && reach.nlri.length > 0) {
-    if (reach.afi === AFI_IPV4 && reach.safi === SAFI_UNICAST) {
-      withdrawn.push(...reach.nlri);
-    } else if (mpUnreach === undefined) {
-      mpUnreach = { afi: reach.afi, safi: reach.safi, withdrawn: [...reach.nlri] };
-    } else if (mpUnreach.afi === reach.afi && mpUnreach.safi === reach.safi) {
-      mpUnreach = { afi: mpUnreach.afi, safi: mpUnreach.safi, withdrawn: [...mpUnreach.withdrawn, ...reach.nlri] };
-    } else {
-      // Different families in MP_REACH and MP_UNREACH: the reach family's prefixes
-      // carry their own afi; IPv6 unicast is the only other family we decode.
-      withdrawn.push(...reach.nlri);
-    }
+  for (const list of [un?.withdrawn, reach?.nlri]) {
+    for (const p of list ?? []) (p.afi === AFI_IPV4 ? withdrawn : v6).push(p);
   }
-  const attributes: PathAttributes = mpUnreach === undefined ? {} : { mpUnreach };
+  // Keep an IPv6 MP_UNREACH_NLRI even when empty (it may be the End-of-RIB the peer sent).
+  const keepV6 = v6.length > 0 || (un !== undefined && un.afi === AFI_IPV6);
+  const attributes: PathAttributes = keepV6 ? { mpUnreach: { afi: AFI_IPV6, safi: SAFI_UNICAST, withdrawn: v6 } } : {};
   return { type: 'update', withdrawn, attributes, nlri: [] };
 }
 

@@ -209,3 +209,18 @@ t.test('ADD-PATH path identifiers (RFC 7911) when negotiated for receive', async
   ]);
   t.match(fatal(update('', ORIGIN + ASPATH4 + NEXTHOP, '000000'), opts), { code: 3, subcode: 10 });
 });
+
+t.test('treat-as-withdraw with MP_REACH IPv6 and MP_UNREACH IPv4 (found by the fuzz run)', async (t) => {
+  const reach = '80 0e 1c 0002 01 10 20010db8000000000000000000000001 00 30 20010db80001';
+  const unreach = '80 0f 05 0001 01 08 0a'; // IPv4 unicast 10.0.0.0/8 in MP_UNREACH
+  const { m } = okUpdate(update('', '40 01 01 07' + ASPATH4 + reach + unreach, ''));
+  t.same(m, {
+    type: 'update',
+    withdrawn: [{ afi: 1, addr: '10.0.0.0', len: 8 }],
+    attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: [{ afi: 2, addr: '2001:db8:1::', len: 48 }] } },
+    nlri: [],
+  });
+  // And it can be encoded again (IPv6 prefixes never land in the IPv4 field).
+  const { encodeMessage } = await import('../../src/bgp/index.js');
+  t.doesNotThrow(() => encodeMessage(m, FOUR));
+});
