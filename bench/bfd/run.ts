@@ -88,11 +88,12 @@ async function main(): Promise<void> {
   // Wire capture on each side's own egress (timestamped when the packet leaves the sender, so
   // the receiver's softirq delays under load do not distort the sender's intervals).
   const times: Record<string, number[]> = { [OURS]: [], [PEER]: [] };
+  const wire: Record<string, Array<{ t: number; sta: number; diag: number }>> = { [OURS]: [], [PEER]: [] };
   const caps = [
     { ns: a, src: OURS },
     { ns: b, src: PEER },
   ].map(({ ns, src }) => {
-    const cap = spawn('ip', ['netns', 'exec', ns.name, 'tshark', '-i', 'bfd0', '-l', '-Q', '-n', '-f', `udp dst port 3784 and src host ${src}`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cap = spawn('ip', ['netns', 'exec', ns.name, 'tshark', '-i', 'bfd0', '-l', '-Q', '-n', '-f', `udp dst port 3784 and src host ${src}`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'bfd.sta', '-e', 'bfd.diag'], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanup.addProcess(cap, false);
     let buf = '';
     cap.stdout.on('data', (d: Buffer) => {
@@ -100,8 +101,11 @@ async function main(): Promise<void> {
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
       for (const l of lines) {
-        const [ts, from] = l.trim().split(/\s+/);
-        if (ts && from && times[from]) times[from]!.push(Number(ts) * 1000);
+        const [ts, from, sta, diag] = l.trim().split(/\s+/);
+        if (ts && from && times[from]) {
+          times[from]!.push(Number(ts) * 1000);
+          wire[from]!.push({ t: Number(ts) * 1000, sta: Number(sta), diag: Number(diag) });
+        }
       }
     });
     return cap;
@@ -147,10 +151,41 @@ async function main(): Promise<void> {
     },
   };
   print(result);
+  const blame = attribute(wire, detect);
+  console.log('\nDown transitions seen on the wire (t from start of capture):');
+  for (const d of blame) console.log(`  t=${d.atS.toFixed(1)}s ${d.side.padEnd(11)} diag ${d.diag}  peer's longest tx gap in the second before: ${d.peerGapMs.toFixed(0)} ms -> ${d.cause}`);
+  Object.assign(result, { downs: blame });
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(result, null, 2));
   await ours.close();
   await frr.stop();
   await cleanup.cleanup(2000);
+}
+
+/**
+ * Who caused each Down: for every Up -> Down change in a side's packets, look at the other
+ * side's longest transmit gap in the second before. A gap of about a detection time means the
+ * other side went silent (its sender was starved, or the whole machine stalled); otherwise the
+ * detecting side itself fired late or early.
+ */
+function attribute(wire: Record<string, Array<{ t: number; sta: number; diag: number }>>, detect: number) {
+  const names: Record<string, string> = { [OURS]: 'bgp-sidecar', [PEER]: 'FRR bfdd' };
+  const start = Math.min(wire[OURS]![0]?.t ?? Infinity, wire[PEER]![0]?.t ?? Infinity);
+  const out: Array<{ atS: number; side: string; diag: number; peerGapMs: number; cause: string }> = [];
+  for (const [me, other] of [[OURS, PEER], [PEER, OURS]] as const) {
+    const pk = wire[me]!;
+    for (let i = 1; i < pk.length; i++) {
+      if (pk[i - 1]!.sta !== 3 || pk[i]!.sta === 3) continue;
+      const at = pk[i]!.t;
+      const o = wire[other]!.filter((x) => x.t >= at - 1000 && x.t <= at).map((x) => x.t);
+      let gap = 0;
+      for (let k = 1; k < o.length; k++) gap = Math.max(gap, o[k]! - o[k - 1]!);
+      if (o.length) gap = Math.max(gap, at - o[o.length - 1]!);
+      const diag = pk[i]!.diag;
+      const cause = diag === 3 ? 'follows the other side (neighbor signaled down)' : gap >= detect * 0.9 ? `${names[other]} went silent` : `${names[me]} detected late/early`;
+      out.push({ atS: (at - start) / 1000, side: names[me]!, diag, peerGapMs: gap, cause });
+    }
+  }
+  return out.sort((a, b) => a.atS - b.atS);
 }
 
 async function frrDowns(frr: FrrHandle): Promise<number> {
