@@ -275,3 +275,7 @@ export const RouteRefreshSubtype = { NORMAL: 0, BORR: 1, EORR: 2 } as const;
 
 /** RFC 9003 2: shutdown communication is at most 255 octets of UTF-8. */
 export const MAX_SHUTDOWN_COMMUNICATION = 255;
+
+// Log helpers that belong with these tables (defined in notification.ts; it only
+// reads the tables above at call time, so this import cycle is safe).
+export { describeNotification, shutdownCommunication } from './notification.js';
