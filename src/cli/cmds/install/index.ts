@@ -1,10 +1,14 @@
 /**
  * `bgp-sidecar install [--prefix DIR] [--no-user] [--no-systemctl] [--enable] [--now] [--capabilities LIST]`
  */
+import { existsSync } from 'node:fs';
+import { loadConfigFile } from '../../../config/load.js';
+import { ConfigError } from '../../../config/types.js';
 import { packageRoot } from '../../../daemon/sdnotify.js';
 import { CliError, type CliCommand } from '../../types.js';
-import { install, InstallError } from './install.js';
-import { PATHS } from './layout.js';
+import { capabilityNeeds, requiredCapabilities } from './capabilities.js';
+import { install, InstallError, KNOWN_CAPABILITIES } from './install.js';
+import { PATHS, under } from './layout.js';
 import { MissingDependencyError } from './prod-deps.js';
 import { hostOps, type SystemOps } from './system-ops.js';
 
@@ -32,13 +36,14 @@ export function makeInstallCommand(ops: SystemOps = hostOps): CliCommand<Install
       capabilities: {
         type: 'string',
         requiresArg: true,
-        describe: 'grant only these capabilities (drop-in): comma list of net-raw, net-admin, net-bind-service, or none',
+        describe: 'grant only these capabilities (drop-in): comma list of net-raw, net-admin, net-bind-service, none, or auto (what the existing config needs)',
       },
       source: { type: 'string', requiresArg: true, describe: 'built package to install from (default: the one running this command)' },
     },
     examples: [
       ['$0 install --now', 'install, create the user, enable and start'],
       ['$0 install --capabilities net-raw', 'no loopback management, no passive peers: only CAP_NET_RAW'],
+      ['$0 install --capabilities auto', 'grant what /etc/bgp-sidecar/config.yaml needs (re-run after enabling features)'],
       ['$0 install --prefix /tmp/image', 'write the files into an image tree'],
     ],
     async handler(args, io) {
@@ -46,6 +51,15 @@ export function makeInstallCommand(ops: SystemOps = hostOps): CliCommand<Install
       if (!root.startsWith('/')) throw new CliError(`--prefix: expected an absolute directory, got ${JSON.stringify(root)}`);
       if (root === '/' && typeof process.getuid === 'function' && process.getuid() !== 0) {
         throw new CliError('install writes /opt, /etc and /usr/local: run it as root (or use --prefix DIR)');
+      }
+      const configPath = under(root, PATHS.config);
+      let capabilities = args.capabilities;
+      if (capabilities?.trim().toLowerCase() === 'auto') {
+        if (!existsSync(configPath)) {
+          throw new CliError(`--capabilities auto reads ${PATHS.config}, which does not exist yet: install, edit the config, then run install --capabilities auto`);
+        }
+        capabilities = (await neededBy(configPath)).join(',') || 'none';
+        io.stdout(`--capabilities auto: ${capabilities} (from ${PATHS.config})\n`);
       }
       try {
         install({
@@ -56,7 +70,7 @@ export function makeInstallCommand(ops: SystemOps = hostOps): CliCommand<Install
           systemctl: args.systemctl !== false,
           enable: args.enable === true,
           start: args.now === true,
-          ...(args.capabilities !== undefined ? { capabilities: [args.capabilities] } : {}),
+          ...(capabilities !== undefined ? { capabilities: [capabilities] } : {}),
           ops,
           log: (line) => io.stdout(`${line}\n`),
         });
@@ -64,9 +78,30 @@ export function makeInstallCommand(ops: SystemOps = hostOps): CliCommand<Install
         if (e instanceof InstallError || e instanceof MissingDependencyError) throw new CliError(e.message);
         throw e;
       }
+      if (capabilities === undefined && existsSync(configPath)) {
+        // A hint, never a failure: the config may still be the template.
+        try {
+          const loaded = await loadConfigFile(configPath);
+          const needs = capabilityNeeds(loaded.config);
+          const unused = Object.keys(KNOWN_CAPABILITIES).filter((c) => !needs.some((n) => n.cap === c));
+          for (const n of needs) io.stdout(`config needs ${n.cap}: ${n.path} (${n.why})\n`);
+          if (unused.length && !existsSync(under(root, PATHS.capabilitiesDropin))) io.stdout(`the unit also grants ${unused.join(', ')}, unused by this config; \`install --capabilities auto\` drops them\n`);
+        } catch {
+          // an invalid config is reported by check-config and at start, not here
+        }
+      }
       return 0;
     },
   };
+}
+
+async function neededBy(configPath: string): Promise<string[]> {
+  try {
+    return requiredCapabilities((await loadConfigFile(configPath)).config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError([`--capabilities auto: ${PATHS.config} is not valid:`, ...e.lines()]);
+    throw e;
+  }
 }
 
 export const installCommand = makeInstallCommand();
