@@ -175,7 +175,11 @@ export class Daemon {
     if (cfg.peers.some((p) => p.bfd !== undefined) && c.createBfd) {
       this.bfd = await c.createBfd(cfg, this.log.child({ component: 'bfd' }));
       this.attachBfd(this.bfd);
-      for (const p of cfg.peers) if (p.bfd !== undefined) this.bfd.add(p.address, bfdOptions(p));
+      for (const p of cfg.peers) {
+        if (p.bfd === undefined) continue;
+        this.metrics.setBfdState(p.address, 'down');
+        this.bfd.add(p.address, bfdOptions(p));
+      }
     }
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
     if (cfg.loopback.manage && c.createLoopback) {
@@ -487,7 +491,10 @@ export class Daemon {
       }
       for (const [addr, p] of newBfd) {
         const before = oldBfd.get(addr);
-        if (!before) this.bfd.add(addr, bfdOptions(p));
+        if (!before) {
+          this.metrics.setBfdState(addr, 'down');
+          this.bfd.add(addr, bfdOptions(p));
+        }
         else if (!isDeepStrictEqual(before.bfd, p.bfd)) this.bfd.update(addr, bfdOptions(p));
       }
     }
