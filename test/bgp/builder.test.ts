@@ -143,3 +143,14 @@ t.test('End-of-RIB (RFC 4724 2)', async (t) => {
   t.notOk(isEndOfRib({ type: 'update', withdrawn: v4(1), attributes: {}, nlri: [] }));
   t.notOk(isEndOfRib({ type: 'update', withdrawn: [], attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: [{ afi: 2, addr: '::', len: 0 }] } }, nlri: [] }));
 });
+
+t.test('Extended Length is set exactly when a value exceeds 255 octets', async (t) => {
+  const comms = (n: number) => Array.from({ length: n }, (_, i) => 0xfde90000 + i);
+  const hexComms = (n: number) => comms(n).map((c) => c.toString(16).padStart(8, '0')).join('');
+  const base = '40 01 01 00' + '40 02 06 02 01 0000fde9' + '40 03 04 0a000001';
+  for (const [n, header] of [[63, 'c0 08 fc'], [64, 'd0 08 0100']] as const) {
+    const m: UpdateMessage = { type: 'update', withdrawn: [], attributes: { origin: 0, asPath: [{ type: 'sequence', asns: [65001] }], nextHop: '10.0.0.1', communities: comms(n) }, nlri: [{ afi: 1, addr: '10.0.0.0', len: 8 }] };
+    t.equal(toHex(encodeMessage(m, FOUR)), toHex(update('', base + header + hexComms(n), '08 0a')), `${n} communities`);
+    t.same(decodeAll([encodeMessage(m, FOUR)], FOUR)[0], m);
+  }
+});
