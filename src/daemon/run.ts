@@ -3,7 +3,10 @@
  * SIGHUP reloads; SIGTERM/SIGINT stop gracefully (withdraw, Cease 6/2, BFD
  * AdminDown, loopback cleanup) and the process exits 0.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { effectiveCapabilities, missingCapabilities } from '../cli/cmds/install/capabilities.js';
+import type { Config } from '../config/schema.js';
 import { loadConfigFile } from '../config/load.js';
 import { ConfigError, type LogLevel } from '../config/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -35,6 +38,19 @@ export interface RunOptions {
   signals?: boolean;
 }
 
+/** Say at start which configured feature will fail for lack of a capability (not fatal: it may be granted another way). */
+function warnMissingCapabilities(cfg: Config, logger: Logger): void {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return;
+  }
+  const eff = effectiveCapabilities(text);
+  if (eff === undefined) return;
+  for (const m of missingCapabilities(cfg, eff)) logger.warn({ path: m.path, capability: m.cap }, `missing capability: ${m.why}`);
+}
+
 export interface RunningDaemon {
   daemon: Daemon;
   /** Resolves with the exit code once the daemon has stopped. */
@@ -61,6 +77,7 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
   } catch (e) {
     throw new StartupError([(e as Error).message]);
   }
+  warnMissingCapabilities(loaded.config, logger);
   const daemon = new Daemon({
     loaded,
     loadConfig: load,
