@@ -28,6 +28,8 @@ export interface ProcessSpec {
 }
 
 export class ProcessExitedError extends Error {
+  /** Ends a waitFor() at once: waiting longer cannot help. */
+  readonly fatal = true;
   constructor(name: string, code: number | null, sig: string | null, tail: string) {
     super(`${name} exited (${code !== null ? `code ${code}` : `signal ${sig}`}); last output:\n${tail}`);
     this.name = 'ProcessExitedError';

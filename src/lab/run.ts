@@ -92,8 +92,9 @@ export interface WaitOptions {
 
 /**
  * Poll `predicate` until it returns a truthy value (which is returned) or the
- * timeout passes. Exceptions from the predicate count as "not yet"; the last
- * one is reported in the timeout error.
+ * timeout passes. Exceptions from the predicate count as "not yet" (the last
+ * one is reported in the timeout error), except errors with `fatal: true`
+ * (a process the wait depends on exited), which end the wait at once.
  */
 export async function waitFor<T>(predicate: () => T | Promise<T>, o: WaitOptions): Promise<NonNullable<T>> {
   const interval = o.intervalMs ?? 100;
@@ -105,6 +106,8 @@ export async function waitFor<T>(predicate: () => T | Promise<T>, o: WaitOptions
       if (v) return v as NonNullable<T>;
       last = undefined;
     } catch (err) {
+      // A predicate may declare the wait hopeless (a process it depends on exited).
+      if (err instanceof Error && (err as Error & { fatal?: boolean }).fatal) throw err;
       last = err;
     }
     if (Date.now() >= deadline) {

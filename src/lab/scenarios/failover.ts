@@ -40,11 +40,18 @@ export const failover: Scenario = {
     a1.start();
     a2.start();
     tl.mark('step', 'sidecars started: a1 (prepend 0), a2 (prepend 2)');
-    await waitFor(() => ctx.sessions.states.get('a1') === 'Established' && ctx.sessions.states.get('a2') === 'Established', {
-      timeoutMs: ctx.opts.timeoutMs,
-      intervalMs: 50,
-      what: 'both Route Server sessions to be Established',
-    });
+    // A sidecar that exits (bad config, crash) fails the wait at once, with its output.
+    const bothRunning = () => {
+      a1.proc.assertRunning();
+      a2.proc.assertRunning();
+    };
+    await waitFor(
+      () => {
+        bothRunning();
+        return ctx.sessions.states.get('a1') === 'Established' && ctx.sessions.states.get('a2') === 'Established';
+      },
+      { timeoutMs: ctx.opts.timeoutMs, intervalMs: 50, what: 'both Route Server sessions to be Established' },
+    );
     await waitFor(async () => (await ctx.bird.routes(ctx.opts.floatingPrefix)).length === 2, {
       timeoutMs: ctx.opts.timeoutMs,
       intervalMs: 50,
