@@ -18,6 +18,8 @@ export interface SidecarPeer {
   holdTime?: number;
   passive?: boolean;
   port?: number;
+  /** Global IPv6 next hop for IPv6 prefixes over an IPv4 session. */
+  ipv6NextHop?: string;
 }
 
 export interface SidecarConfigOptions {
@@ -52,6 +54,7 @@ export function sidecarConfig(o: SidecarConfigOptions): string {
       ...(p.localAddress ? { 'local-address': p.localAddress } : {}),
       ...(p.holdTime !== undefined ? { 'hold-time': p.holdTime } : {}),
       ...(p.passive !== undefined ? { passive: p.passive } : {}),
+      ...(p.ipv6NextHop ? { 'ipv6-next-hop': p.ipv6NextHop } : {}),
     })),
     control: { socket: o.controlSocket },
     metrics: false,
