@@ -475,38 +475,20 @@ export class Daemon {
       await this.startMetrics(cfg).catch((e: Error) => this.log.error({ err: e.message }, 'metrics endpoint not restarted'));
     }
 
+    // From here on the new config is in force; a component that fails is logged and reported, the rest still applies.
+    const problems: string[] = [];
+    const attempt = async (what: string, fn: () => Promise<void> | void) => {
+      try {
+        await fn();
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+        this.log.error({ err: (e as Error).message, in: what }, 'reload: part of the new configuration could not be applied');
+      }
+    };
+
     // BFD: add, update, remove sessions by peer address.
-    const oldBfd = new Map(old.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
-    const newBfd = new Map(cfg.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
-    if (newBfd.size && !this.bfd && c.createBfd) {
-      this.bfd = await c.createBfd(cfg, this.log.child({ component: 'bfd' }));
-      this.attachBfd(this.bfd);
-    }
-    if (this.bfd) {
-      for (const [addr] of oldBfd) {
-        if (!newBfd.has(addr)) {
-          await this.bfd.remove(addr).catch((e: Error) => this.log.warn({ peer: addr, err: e.message }, 'bfd remove failed'));
-          this.bfdStates.delete(addr);
-        }
-      }
-      for (const [addr, p] of newBfd) {
-        const before = oldBfd.get(addr);
-        if (!before) {
-          this.metrics.setBfdState(addr, 'down');
-          this.bfd.add(addr, bfdOptions(p));
-        }
-        else if (!isDeepStrictEqual(before.bfd, p.bfd)) this.bfd.update(addr, bfdOptions(p));
-      }
-    }
-    // Strict BFD hold-downs: new strict peers wait for BFD Up; others are released.
-    const held = new Set<string>();
-    for (const p of cfg.peers) {
-      if (isStrictBfd(p) && this.bfdStates.get(p.address)?.state !== 'up') held.add(p.address);
-    }
-    this.heldDown = held;
-    for (const p of old.peers) if (!cfg.peers.some((q) => q.address === p.address)) this.metrics.removePeer(p.address);
-    for (const p of cfg.peers) if (!old.peers.some((q) => q.address === p.address)) this.metrics.addPeer(p.address);
-    this.speaker?.setPeers(this.activePeers(cfg));
+    await attempt('bfd', () => this.reloadBfd(old, cfg));
+    await attempt('peers', () => this.reloadPeers(old, cfg));
 
     // Health and policy: rebuilt only when their settings changed.
     const healthChanged = !isDeepStrictEqual(cfg.health, old.health);
@@ -541,13 +523,53 @@ export class Daemon {
     if (!isDeepStrictEqual(cfg.fallback, old.fallback) || !isDeepStrictEqual(cfg.aws, old.aws)) {
       await this.fallback?.close().catch((e: Error) => this.log.warn({ err: e.message }, 'fallback close failed'));
       this.fallback = undefined;
-      if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
+      const create = c.createFallback;
+      if (cfg.fallback && create) await attempt('fallback', async () => void (this.fallback = await create(cfg, this.log.child({ component: 'fallback' }))));
     }
     this.apply('reload');
-    this.metrics.reloads.inc({ result: 'applied' });
-    this.log.info({ file: this.file, peers: cfg.peers.map((p) => p.address) }, 'configuration reloaded');
+    this.metrics.reloads.inc({ result: problems.length ? 'partial' : 'applied' });
+    this.log.info({ file: this.file, peers: cfg.peers.map((p) => p.address), problems }, problems.length ? 'configuration reloaded with problems' : 'configuration reloaded');
     this.opts.notifier?.ready(this.statusLine());
-    return { reloaded: true, warnings: loaded.warnings.map((w) => `${w.path}: ${w.message}`) };
+    return { reloaded: true, warnings: [...loaded.warnings.map((w) => `${w.path}: ${w.message}`), ...problems] };
+  }
+
+  private async reloadBfd(old: Config, cfg: Config): Promise<void> {
+    const c = this.opts.components;
+    const oldBfd = new Map(old.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
+    const newBfd = new Map(cfg.peers.filter((p) => p.bfd !== undefined).map((p) => [p.address, p]));
+    if (newBfd.size && !this.bfd && c.createBfd) {
+      this.bfd = await c.createBfd(cfg, this.log.child({ component: 'bfd' }));
+      this.attachBfd(this.bfd);
+    }
+    if (this.bfd) {
+      for (const [addr] of oldBfd) {
+        if (!newBfd.has(addr)) {
+          await this.bfd.remove(addr).catch((e: Error) => this.log.warn({ peer: addr, err: e.message }, 'bfd remove failed'));
+          this.bfdStates.delete(addr);
+        }
+      }
+      for (const [addr, p] of newBfd) {
+        const before = oldBfd.get(addr);
+        if (!before) {
+          this.metrics.setBfdState(addr, 'down');
+          this.bfd.add(addr, bfdOptions(p));
+        } else if (!isDeepStrictEqual(before.bfd, p.bfd)) {
+          this.bfd.update(addr, bfdOptions(p));
+        }
+      }
+    }
+  }
+
+  private reloadPeers(old: Config, cfg: Config): void {
+    // Strict BFD hold-downs: new strict peers wait for BFD Up; others are released.
+    const held = new Set<string>();
+    for (const p of cfg.peers) {
+      if (isStrictBfd(p) && this.bfdStates.get(p.address)?.state !== 'up') held.add(p.address);
+    }
+    this.heldDown = held;
+    for (const p of old.peers) if (!cfg.peers.some((q) => q.address === p.address)) this.metrics.removePeer(p.address);
+    for (const p of cfg.peers) if (!old.peers.some((q) => q.address === p.address)) this.metrics.addPeer(p.address);
+    this.speaker?.setPeers(this.activePeers(cfg));
   }
 
   /* ------------------------------------------------------------ status */
