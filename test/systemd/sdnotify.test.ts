@@ -71,12 +71,12 @@ function startHarness(t: Test, env: NodeJS.ProcessEnv): Harness {
 t.test('READY after sessions start, watchdog pings at half WatchdogSec, STOPPING on SIGTERM', async (t) => {
   const rx = new NotifyReceiver(native);
   t.teardown(() => rx.close());
-  const h = startHarness(t, { NOTIFY_SOCKET: rx.address, WATCHDOG_USEC: '400000', HARNESS_START_MS: '300' });
+  const h = startHarness(t, { NOTIFY_SOCKET: rx.address, WATCHDOG_USEC: '1000000', HARNESS_START_MS: '300' });
 
   const started = await h.waitEvent('started', 15_000);
   t.equal(started.enabled, true, 'notifier enabled by NOTIFY_SOCKET');
-  t.equal(started.watchdogUsec, 400000);
-  t.equal(started.periodMs, 200, 'ping period is half of WATCHDOG_USEC');
+  t.equal(started.watchdogUsec, 1000000);
+  t.equal(started.periodMs, 500, 'ping period is half of WATCHDOG_USEC');
   t.same(started.envLeft, [], 'NOTIFY_SOCKET/WATCHDOG_* removed from the environment children inherit');
 
   const ready = await rx.waitFor('READY', '1', 10_000);
@@ -88,15 +88,15 @@ t.test('READY after sessions start, watchdog pings at half WatchdogSec, STOPPING
   t.ok(firstPingBeforeReady >= 1, 'watchdog pings start before READY (start-up is covered too)');
   t.ok(sessions.t !== undefined, 'sessions started before READY');
 
-  // Let ~1.2 s of pings accumulate, then look at the gaps.
+  // Let ~3 s of pings accumulate, then look at the gaps.
   const from = ready.at;
-  await new Promise((r) => setTimeout(r, 1200));
+  await new Promise((r) => setTimeout(r, 3000));
   rx.drain();
   const pings = rx.having('WATCHDOG', '1').filter((m) => m.at >= from);
-  t.ok(pings.length >= 4, `several pings in 1.2 s at a 200 ms period (got ${pings.length})`);
+  t.ok(pings.length >= 4, `several pings in 3 s at a 500 ms period (got ${pings.length})`);
   const gaps = pings.slice(1).map((p, i) => p.at - pings[i]!.at);
-  // Generous bounds (loaded CI machines): every gap well inside WatchdogSec (400 ms).
-  t.ok(gaps.every((g) => g < 380), `every gap below WatchdogSec: ${gaps.map((g) => g.toFixed(0)).join(',')}`);
+  // The contract is "never a gap of WatchdogSec (1000 ms)"; half of it is the margin for a loaded machine.
+  t.ok(gaps.every((g) => g < 1000), `every gap below WatchdogSec: ${gaps.map((g) => g.toFixed(0)).join(',')}`);
   t.ok(pings.every((p) => p.pid === h.child.pid), 'pings from the daemon pid');
 
   h.child.kill('SIGTERM');
@@ -112,18 +112,25 @@ t.test('a blocked event loop stops the pings; they resume when it unblocks', asy
   await rx.waitFor('READY', '1', 15_000);
   await rx.waitFor('WATCHDOG', '1', 2000, performance.now());
 
-  h.child.stdin!.write('block 1500\n');
+  h.child.stdin!.write('block 2000\n');
   const blocking = await h.waitEvent('blocking', 5000);
   const unblocked = await h.waitEvent('unblocked', 10_000);
   const after = await rx.waitFor('WATCHDOG', '1', 3000, unblocked.at);
   t.ok(after, 'pings resume after the loop unblocks');
-  const during = rx.having('WATCHDOG', '1').filter((m) => m.at > blocking.at + 150 && m.at < unblocked.at - 50);
+  // Receipt times are the test's: leave 500 ms at each end for a slow reader.
+  const during = rx.having('WATCHDOG', '1').filter((m) => m.at > blocking.at + 500 && m.at < unblocked.at - 500);
   t.equal(during.length, 0, 'no ping while the loop was blocked');
   const all = rx.having('WATCHDOG', '1').map((m) => m.at);
   const maxGap = Math.max(...all.slice(1).map((a, i) => a - all[i]!));
-  t.ok(maxGap >= 1300, `the longest gap covers the block (${maxGap.toFixed(0)} ms >= 1300), so systemd with WatchdogSec=200ms would restart it`);
-  const stall = h.events.find((e) => e.event === 'log-warn' && e.msg === 'event loop stalled');
+  t.ok(maxGap >= 1500, `the longest gap covers the block (${maxGap.toFixed(0)} ms >= 1500), so systemd with WatchdogSec=200ms would restart it`);
+  // The log line travels over stdout, the ping over the datagram socket: wait (bounded) for the line.
+  let stall: (typeof h.events)[number] | undefined;
+  for (let i = 0; i < 100 && !stall; i++) {
+    stall = h.events.find((e) => e.event === 'log-warn' && e.msg === 'event loop stalled');
+    if (!stall) await new Promise((r) => setTimeout(r, 20));
+  }
   t.ok(stall, 'the stall is logged after the fact');
+  t.ok(Number((stall?.o as { lagMs?: number } | undefined)?.lagMs) >= 1000, 'with the length of the stall');
 
   h.child.kill('SIGTERM');
   await rx.waitFor('STOPPING', '1', 5000);
