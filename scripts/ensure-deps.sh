@@ -69,7 +69,20 @@ if [ "$want_system" = 1 ]; then
     # tshark asks whether non-root users may capture; the default (no) is fine.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # Without systemd as init (containers, CI), Debian's maintainer scripts start
+    # bird/frr through invoke-rc.d; a policy-rc.d that says "no" (exit 101)
+    # keeps them from starting at all. Only ours, only for this install.
+    policy=/usr/sbin/policy-rc.d
+    added_policy=0
+    if [ ! -d /run/systemd/system ] && [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\n# added by bgp-sidecar scripts/ensure-deps.sh during apt-get install\nexit 101\n' > "$policy"
+      chmod +x "$policy"
+      added_policy=1
+    fi
+    rc=0
+    apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+    if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
+    if [ "$rc" != 0 ]; then say "apt-get install failed (exit $rc)" >&2; exit "$rc"; fi
   else
     say "Debian packages present: ${pkgs[*]}"
   fi
@@ -87,15 +100,16 @@ if [ "$want_system" = 1 ]; then
       fi
     done
     # Without systemd as init (containers) packages may still have started the
-    # daemons through their init scripts: stop those that run in the root
-    # namespace with the system config (ours run with configs in temp dirs).
-    if [ -x /etc/init.d/bird ] && pgrep -x bird >/dev/null 2>&1; then
-      for pid in $(pgrep -x bird); do
-        if [ "$(readlink /proc/"$pid"/ns/net)" = "$(readlink /proc/1/ns/net)" ] && tr '\0' ' ' < /proc/"$pid"/cmdline | grep -q -- '/etc/bird'; then
-          say "stopping system bird (pid $pid)"; kill "$pid" || true
-        fi
-      done
-    fi
+    # daemons through their init scripts. Ours only ever run inside network
+    # namespaces of their own: a bird in this script's namespace is the system's.
+    root_ns=$(readlink /proc/$$/ns/net 2>/dev/null || true)
+    for pid in $(pgrep -x bird || true); do
+      if [ -n "$root_ns" ] && [ "$(readlink /proc/"$pid"/ns/net 2>/dev/null || true)" = "$root_ns" ]; then
+        say "stopping system bird in the root namespace (pid $pid)"
+        if [ -x /etc/init.d/bird ]; then /etc/init.d/bird stop >/dev/null 2>&1 || true; fi
+        kill "$pid" 2>/dev/null || true
+      fi
+    done
     if [ -x /usr/lib/frr/frrinit.sh ] && pgrep -x watchfrr >/dev/null 2>&1; then
       say "stopping system frr (watchfrr running)"; /usr/lib/frr/frrinit.sh stop >/dev/null 2>&1 || true
     fi
