@@ -95,8 +95,24 @@ function allUp(st: DaemonStatus, s: Scenario): boolean {
   return st.peers.length === s.peers && st.peers.every((p) => p.state.toLowerCase() === 'established' && (!s.bfd || p.bfd?.state === 'up'));
 }
 
+/** `birdc show bfd sessions`: count per (state, tx interval, detection timeout), e.g. "20 Up 0.100/0.300 s". */
+async function birdBfdSummary(bird: BirdHandle): Promise<string> {
+  const out = (await bird.birdc('show', 'bfd', 'sessions')).stdout;
+  const counts = new Map<string, number>();
+  for (const line of out.split('\n')) {
+    const tok = line.trim().split(/\s+/);
+    // IP address, Interface, State, Since, Interval, Timeout
+    if (tok.length < 6 || !/^\d+\.\d+\.\d+\.\d+$/.test(tok[0] ?? '')) continue;
+    const k = `${tok[2]} ${tok[tok.length - 2]}/${tok[tok.length - 1]} s`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no BFD sessions in BIRD';
+}
+
 interface Result {
   scenario: Scenario;
+  /** BIRD's view of the BFD sessions: "n x interval/timeout" (checks the negotiated rate). */
+  birdBfd: string;
   sample: TreeSample;
   birdCpuPct: number;
   upAfterMs: number;
@@ -133,7 +149,7 @@ async function runScenario(s: Scenario): Promise<Result> {
     if (!allUp(after, s) || fingerprint(after) !== before) {
       throw new Error(`${s.name}: a session changed state during the window:\nbefore ${before}\nafter  ${fingerprint(after)}`);
     }
-    return { scenario: s, sample, birdCpuPct, upAfterMs };
+    return { scenario: s, birdBfd: s.bfd ? await birdBfdSummary(bird) : '', sample, birdCpuPct, upAfterMs };
   } finally {
     await d?.stop();
     await bird?.stop();
@@ -166,7 +182,8 @@ try {
     for (const p of rest) parts.push(`${/bfd-worker/.test(p.command) ? 'bfd-worker' : `pid ${p.pid}`} ${pct(p.percentOfOneCore)} / ${mib(p.memory.rss)} MiB`);
     console.log(
       `${s.name.padEnd(25)} CPU ${pct(r.sample.percentOfOneCore)} of one core, RSS ${mib(r.sample.rssKiB).padStart(6)} MiB  ` +
-        `(${parts.join('; ')})  BIRD CPU ${pct(r.birdCpuPct)}  all up ${(r.upAfterMs / 1000).toFixed(1)} s after start`,
+        `(${parts.join('; ')})  BIRD CPU ${pct(r.birdCpuPct)}  all up ${(r.upAfterMs / 1000).toFixed(1)} s after start` +
+        (r.birdBfd ? `  BIRD BFD: ${r.birdBfd} (interval/timeout)` : ''),
     );
   }
 } finally {
