@@ -1,7 +1,7 @@
 /**
  * Interop with ExaBGP 4.2 (Debian's exabgp), which connects to our passive
  * listener. ExaBGP reports what it receives from us as JSON through its API;
- * through the same API it sends us 100,000 prefixes: we must keep the session,
+ * through the same API it asks for a ROUTE-REFRESH and sends us 100,000 prefixes: we must keep the session,
  * stay responsive and count them all in status.
  */
 import t from 'tap';
@@ -79,6 +79,16 @@ if (await requireRootAndTools(t, ['exabgp', 'python3'])) {
     const v6 = await waitFor(() => updatesFromUs(exa).find((u) => u.announced.includes(V6_PREFIX)), { timeoutMs: 15_000, what: 'ExaBGP to report our IPv6 UPDATE' });
     t.same(v6.asPath, [SP_ASN]);
     t.equal(exa.neighborState(topo.spV4), 'up');
+  });
+
+  t.test('ROUTE-REFRESH from ExaBGP (API: announce route-refresh): we resend', async (t) => {
+    const before = (await sp.peer(topo.peerV4)).updatesSent;
+    const seen = updatesFromUs(exa).length;
+    await exa.send('announce route-refresh ipv4 unicast');
+    const after = await sp.waitPeer(topo.peerV4, (p) => p.updatesSent > before, { timeoutMs: 10_000, what: 'UPDATEs resent after ROUTE-REFRESH' });
+    t.ok(after.updatesSent > before, `updates sent ${before} -> ${after.updatesSent}`);
+    const again = await waitFor(() => updatesFromUs(exa).slice(seen).find((u) => u.announced.includes(V4_PREFIX)), { timeoutMs: 10_000, what: 'ExaBGP to see the IPv4 route again' });
+    t.same(again.asPath, [SP_ASN, SP_ASN, SP_ASN], 'same route, same attributes');
   });
 
   t.test(`ExaBGP sends ${MANY} prefixes: we keep the session and count them all`, async (t) => {

@@ -11,7 +11,7 @@ import { runLab } from '../../src/lab/lab.js';
 t.setTimeout(300_000);
 
 if (await requireRootAndTools(t, ['bird', 'birdc'])) {
-  for (const stopMode of ['term', 'freeze'] as const) {
+  for (const stopMode of ['term', 'kill', 'freeze'] as const) {
     t.test(`failover scenario, stop mode ${stopMode}`, async (t) => {
       let out = '';
       let err = '';
