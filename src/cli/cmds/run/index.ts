@@ -26,7 +26,10 @@ export const run: CliCommand<RunArgs> = {
         env: io.env,
         signals: true,
       });
-      return await running.done;
+      const code = await running.done;
+      // Everything is stopped; a handle some component forgot to close must not keep a stopped service alive.
+      setTimeout(() => process.exit(code), 1000).unref();
+      return code;
     } catch (e) {
       if (e instanceof StartupError) throw new CliError(e.lines);
       throw e;
