@@ -9,7 +9,7 @@
  * files must be readable by frr (the work dir is 0755, files 0644).
  * Queries: `vtysh -N <pathspace> -c '...'`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup } from '../cleanup.js';
 import { ManagedProcess } from '../process.js';
@@ -106,6 +106,12 @@ export async function startFrr(o: FrrOptions): Promise<FrrHandle> {
   const ns = o.ns;
   const pathspace = o.pathspace ?? ns.name;
   const runDir = `/var/run/frr/${pathspace}`;
+  // /run is a tmpfs: without systemd's tmpfiles.d (containers, CI) /run/frr may
+  // not exist after a reboot, and the daemons (running as frr) cannot create it.
+  if (!existsSync('/var/run/frr')) {
+    mkdirSync('/var/run/frr', { recursive: true, mode: 0o755 });
+    await run('chown', ['frr:frr', '/var/run/frr']);
+  }
   cleanup.addDir(runDir);
   const files: Record<string, string> = {
     zebra: writeConfig(dir, 'zebra.conf', 'hostname zebra\nlog stdout informational\n'),
