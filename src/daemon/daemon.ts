@@ -17,15 +17,15 @@ import { DaemonMetrics } from '../metrics/metrics.js';
 import { MetricsServer } from '../metrics/server.js';
 import { Policy } from '../policy/policy.js';
 import { RouteApplier } from '../host/apply.js';
+import { bfdChangeResetsBgp, bfdHoldsBgpDown, CEASE, CEASE_BFD_DOWN } from '../bfd/bgp-tie.js';
+import type { BfdStateName } from '../bfd/constants.js';
 import type { BfdSessionOptions } from '../io/bfd-types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
-/** RFC 4486 / RFC 9384: Cease, subcode 10 "BFD Down". */
-export const CEASE = 6;
-export const CEASE_BFD_DOWN = 10;
+export { CEASE, CEASE_BFD_DOWN };
 export const STOP_REASON = 'bgp-sidecar stopping';
 
 type Verdict = 'init' | 'up' | 'down' | 'maintenance';
@@ -285,29 +285,32 @@ export class Daemon {
     b.on('error', (e: Error) => this.log.error({ err: e.message }, 'bfd error'));
   }
 
-  private onBfdState(e: { key: string; state: string; previous: string; diag?: number; wasUp?: boolean }): void {
-    const state = String(e.state).toLowerCase();
-    const previous = String(e.previous).toLowerCase();
+  private onBfdState(e: { key: string; state: string; previous: string; diag?: number; wasUp?: boolean; remoteState?: string; reason?: string }): void {
+    const state = String(e.state) as BfdStateName;
+    const previous = String(e.previous);
     const peer = this.cfg.peers.find((p) => p.address === e.key);
     this.bfdStates.set(e.key, { state, since: new Date().toISOString(), ...(e.diag !== undefined ? { diag: e.diag } : {}) });
     this.metrics.setBfdState(e.key, state);
     const log = this.log.child({ peer: e.key });
-    log.info({ bfd: state, previous, diag: e.diag }, 'bfd state');
+    log.info({ bfd: state, previous, diag: e.diag, remote: e.remoteState, reason: e.reason }, 'bfd state');
     if (!peer) return;
-    // RFC 5882 3.2: a session that goes Down after Up means the path is gone; tear BGP down
-    // now instead of waiting for the hold timer (Cease/BFD Down, RFC 9384).
-    if (state === 'down' && (previous === 'up' || e.wasUp === true)) {
-      this.speaker?.resetPeer(e.key, CEASE, CEASE_BFD_DOWN);
-    }
-    if (isStrictBfd(peer)) {
-      const hold = state !== 'up';
-      const was = this.heldDown.has(e.key);
-      if (hold !== was) {
-        if (hold) this.heldDown.add(e.key);
-        else this.heldDown.delete(e.key);
-        log.info({ bfd: state }, hold ? 'strict bfd: holding the BGP session down' : 'strict bfd: BFD up, starting the BGP session');
-        this.speaker?.setPeers(this.activePeers(this.cfg));
-      }
+    // RFC 5882 3.2 / RFC 9384: Up -> Down means the path is gone: tear BGP down now with
+    // Cease/BFD Down instead of waiting for the hold timer (not when the peer said AdminDown).
+    const change = {
+      state,
+      previous: previous as BfdStateName,
+      wasUp: e.wasUp ?? previous === 'up',
+      remoteState: (e.remoteState ?? 'down') as BfdStateName,
+      diag: e.diag ?? 0,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+    };
+    if (bfdChangeResetsBgp(change)) this.speaker?.resetPeer(e.key, CEASE, CEASE_BFD_DOWN);
+    const hold = bfdHoldsBgpDown(isStrictBfd(peer), { state });
+    if (hold !== this.heldDown.has(e.key)) {
+      if (hold) this.heldDown.add(e.key);
+      else this.heldDown.delete(e.key);
+      log.info({ bfd: state }, hold ? 'strict bfd: holding the BGP session down' : 'strict bfd: BFD up, starting the BGP session');
+      this.speaker?.setPeers(this.activePeers(this.cfg));
     }
   }
 

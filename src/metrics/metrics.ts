@@ -8,7 +8,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const BGP_STATES = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'] as const;
-export const BFD_STATES = ['admindown', 'down', 'init', 'up'] as const;
+/** RFC 5880 4.1 states, as src/bfd names them. */
+export const BFD_STATES = ['admin-down', 'down', 'init', 'up'] as const;
 export const VERDICTS = ['init', 'up', 'down', 'maintenance'] as const;
 
 export class DaemonMetrics {

@@ -93,8 +93,9 @@ class FakeBfd extends EventEmitter {
   async close() {
     this.journal.push('bfd.close');
   }
-  state(key: string, state: string, previous: string) {
-    this.emit('state', { key, state, previous, diag: 1, wasUp: previous === 'Up' });
+  /** An event as BfdManager emits it (BfdStateEventOut). */
+  state(key: string, state: string, previous: string, remoteState = 'down', wasUp = previous === 'up') {
+    this.emit('state', { key, peer: key, state, previous, diag: 1, diagName: 'x', wasUp, remoteState, remoteDiag: 0 });
   }
 }
 
@@ -233,16 +234,17 @@ t.test('BFD: Down after Up resets the session with Cease/BFD Down (6/10)', async
   t.same([...bfd.added.keys()], ['10.0.1.230'], 'only the peer with bfd');
   t.match(bfd.added.get('10.0.1.230'), { peer: '10.0.1.230', minTxMs: 100, minRxMs: 100, multiplier: 3, multihop: false, passive: false });
   t.same(h.speaker.settings.peers.map((p) => p.address), ['10.0.1.230', '10.0.1.231'], 'not strict: BGP starts at once');
-  bfd.state('10.0.1.230', 'Init', 'Down');
-  bfd.state('10.0.1.230', 'Up', 'Init');
+  bfd.state('10.0.1.230', 'init', 'down');
+  bfd.state('10.0.1.230', 'up', 'init', 'init');
   t.same(h.speaker.resets, []);
-  bfd.state('10.0.1.230', 'Down', 'Up');
-  t.same(h.speaker.resets, [['10.0.1.230', 6, 10]]);
-  // RFC 5882 3.2: AdminDown from the peer is not a failure.
-  bfd.state('10.0.1.230', 'AdminDown', 'Up');
-  t.same(h.speaker.resets.length, 1);
+  bfd.state('10.0.1.230', 'down', 'up', 'down');
+  t.same(h.speaker.resets, [['10.0.1.230', 6, 10]], 'detection time expired: reset');
+  bfd.state('10.0.1.230', 'up', 'down', 'up');
+  // RFC 5882 3.2: the peer saying AdminDown is not a path failure.
+  bfd.state('10.0.1.230', 'down', 'up', 'admin-down');
+  t.same(h.speaker.resets.length, 1, 'no reset on the peer\'s AdminDown');
   // Down that was never Up (start-up) does not reset.
-  bfd.state('10.0.1.230', 'Down', 'Init');
+  bfd.state('10.0.1.230', 'down', 'init', 'down', false);
   t.same(h.speaker.resets.length, 1);
 });
 
@@ -250,9 +252,9 @@ t.test('BFD strict: the BGP session is held down while BFD is not Up', async (t)
   const h = await harness(t, (d) => ({ ...d, peers: [{ address: '10.0.1.230', asn: 65000, bfd: { strict: true } }, { address: '10.0.1.231', asn: 65000 }] }));
   const bfd = h.bfd()!;
   t.same(h.speaker.settings.peers.map((p) => p.address), ['10.0.1.231'], 'strict peer not started');
-  bfd.state('10.0.1.230', 'Up', 'Init');
+  bfd.state('10.0.1.230', 'up', 'init', 'init');
   t.same(h.speaker.peerSets, [['10.0.1.230', '10.0.1.231']], 'started once BFD is Up (config order)');
-  bfd.state('10.0.1.230', 'Down', 'Up');
+  bfd.state('10.0.1.230', 'down', 'up');
   t.same(h.speaker.resets, [['10.0.1.230', 6, 10]]);
   t.same(h.speaker.peerSets[1], ['10.0.1.231'], 'held down again');
   const st = h.daemon.status() as { peers: { address: string; heldDownByBfd: boolean }[] };
