@@ -10,7 +10,7 @@ import { maxMessageLength, writeHeader } from './message.js';
 import { prefixWireLength, writePrefix } from './nlri.js';
 import { familyKey } from './update-decode.js';
 import { beginAttr, endAttr, writeAttributes, writeMpReachHead } from './update-encode.js';
-import { Writer } from './writer.js';
+import { Writer, copyOut } from './writer.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST, type CodecOptions, type PathAttributes, type Prefix, type UpdateMessage } from './types.js';
 
 // Local copies: imported bindings are slower to read in hot loops under some loaders.
@@ -170,7 +170,7 @@ function packPrefixes(
       }
     });
     if (i === first) throw new RangeError(`prefix ${prefixes[i]!.addr}/${prefixes[i]!.len} does not fit in an UPDATE`);
-    out.push(w.buf.slice(0, w.pos));
+    out.push(copyOut(w.buf, w.pos));
   }
 }
 
