@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface SystemOps {
-  /** uid/gid of a user, or undefined if it does not exist. */
-  lookupUser(name: string): { uid: number; gid: number } | undefined;
+  /** uid/gid/comment of a user, or undefined if it does not exist. */
+  lookupUser(name: string): { uid: number; gid: number; gecos?: string } | undefined;
   /** useradd --system: no home, no shell, own group. */
   createSystemUser(name: string): void;
   deleteUser(name: string): void;
@@ -17,6 +17,9 @@ export interface SystemOps {
   /** Runs systemctl with args; returns exit code (never throws for a non-zero exit). */
   systemctl(args: string[]): { code: number; output: string };
 }
+
+/** The comment install gives the user; uninstall --purge recognises its own user by it. */
+export const USER_COMMENT = 'bgp-sidecar daemon';
 
 function run(cmd: string, args: string[]): { code: number; output: string } {
   try {
@@ -35,16 +38,17 @@ export const hostOps: SystemOps = {
     const f = r.output.trim().split(':');
     const uid = Number(f[2]);
     const gid = Number(f[3]);
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid, gecos: f[4] ?? '' } : undefined;
   },
   createSystemUser(name) {
     const r = run('useradd', [
       '--system',
       '--user-group',
       '--no-create-home',
+      '--no-log-init',
       '--home-dir', '/nonexistent',
       '--shell', '/usr/sbin/nologin',
-      '--comment', 'bgp-sidecar daemon',
+      '--comment', USER_COMMENT,
       name,
     ]);
     if (r.code !== 0) throw new Error(`useradd ${name} failed (exit ${r.code}): ${r.output.trim()}`);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { GENERATED_MARKER, PATHS, SERVICE_NAME, SERVICE_USER, under, type InstallManifest } from './layout.js';
-import type { SystemOps } from './system-ops.js';
+import { USER_COMMENT, type SystemOps } from './system-ops.js';
 
 export interface UninstallOptions {
   root: string;
@@ -84,9 +84,17 @@ export function uninstall(o: UninstallOptions): { removed: string[]; kept: strin
     }
   }
 
-  if (realRoot && o.purge && manifest?.createdUser && o.ops.lookupUser(SERVICE_USER)) {
-    o.ops.deleteUser(SERVICE_USER);
-    removed.push(`user ${SERVICE_USER}`);
+  if (realRoot && o.purge) {
+    // Ours if this install created it, or if it carries the comment install gives it (the
+    // manifest is gone after an uninstall without --purge followed by a re-install).
+    const user = o.ops.lookupUser(SERVICE_USER);
+    if (user && (manifest?.createdUser || user.gecos === USER_COMMENT)) {
+      o.ops.deleteUser(SERVICE_USER);
+      removed.push(`user ${SERVICE_USER}`);
+    } else if (user) {
+      kept.push(`user ${SERVICE_USER}`);
+      o.log(`kept user ${SERVICE_USER}: not created by bgp-sidecar install`);
+    }
   }
   if (useSystemctl) {
     o.ops.systemctl(['daemon-reload']);
