@@ -4,18 +4,24 @@
 # extracts each BGP message as hex into test/fixtures/bgp/captured/.
 #
 #   sudo scripts/capture-bgp-fixtures.sh [outdir]
+#   PAIRS="3" sudo scripts/capture-bgp-fixtures.sh   # only some pairs (default: 1 2 3)
 #
 # Needs: root, iproute2, bird2, gobgpd + gobgp, frr (bgpd, vtysh), exabgp, tshark, python3.
 # Pair 1: BIRD (AS 65001)       <-> GoBGP (AS 4200000002), IPv4 session, IPv4+IPv6 unicast.
 # Pair 2: FRR  (AS 4200000003)  <-> ExaBGP (AS 65010, 4-octet AS capability disabled),
 #         so FRR must send AS_TRANS + AS4_PATH (RFC 6793 4.2.2).
+# Pair 3: BIRD (AS 65003)       <-> FRR (AS 65004), both with enhanced route refresh, for
+#         RFC 7313 BoRR/EoRR around a refresh each way.
 # Only addresses inside the namespaces made here are used (10.255.x, fd00:255:x::).
 set -euo pipefail
 
 OUT=${1:-"$(cd "$(dirname "$0")/.." && pwd)/test/fixtures/bgp/captured"}
 WORK=$(mktemp -d /tmp/bgpcap.XXXXXX)
-NS=(bfx1a bfx1b bfx2a bfx2b)
+PAIRS=${PAIRS:-"1 2 3"}
+NS=(bfx1a bfx1b bfx2a bfx2b bfx3a bfx3b)
 PIDS=()
+TSHARK=()
+want() { [[ " $PAIRS " == *" $1 "* ]]; }
 
 cleanup() {
   set +e
@@ -42,8 +48,7 @@ mkpair() { # nsA nsB idx
   ip -n "$b" addr add "fd00:255:$i::2/64" dev "v${i}b" nodad
   ip -n "$a" link set "v${i}a" up; ip -n "$b" link set "v${i}b" up
 }
-mkpair bfx1a bfx1b 1
-mkpair bfx2a bfx2b 2
+for i in $PAIRS; do mkpair "bfx${i}a" "bfx${i}b" "$i"; done
 
 wait_for() { # seconds command...
   local t=$1; shift
@@ -52,11 +57,13 @@ wait_for() { # seconds command...
 }
 
 # ---------------------------------------------------------------- captures
-ip netns exec bfx1a tshark -q -i v1a -w "$WORK/pair1.pcap" -f "tcp port 179" 2>"$WORK/tshark1.log" & PIDS+=($!)
-ip netns exec bfx2a tshark -q -i v2a -w "$WORK/pair2.pcap" -f "tcp port 179" 2>"$WORK/tshark2.log" & PIDS+=($!)
+for i in $PAIRS; do
+  ip netns exec "bfx${i}a" tshark -q -i "v${i}a" -w "$WORK/pair$i.pcap" -f "tcp port 179" 2>"$WORK/tshark$i.log" & PIDS+=($!); TSHARK+=($!)
+done
 sleep 2
 
 # ---------------------------------------------------------------- pair 1: BIRD <-> GoBGP
+if want 1; then
 cat >"$WORK/bird.conf" <<CONF
 router id 10.255.1.1;
 protocol device {}
@@ -127,7 +134,10 @@ sleep 2
 birdc -s "$WORK/bird.ctl" 'disable gobgp "maintenance: BIRD going away"' || echo "birdc disable failed" >&2
 sleep 2
 
+fi
+
 # ---------------------------------------------------------------- pair 2: FRR <-> ExaBGP
+if want 2; then
 mkdir -p "$WORK/frr"; chmod 777 "$WORK/frr"
 cat >"$WORK/frr/bgpd.conf" <<CONF
 hostname frrcap
@@ -188,20 +198,64 @@ sleep 2
 vty "configure terminal" -c "router bgp 4200000003" -c "neighbor 10.255.2.2 shutdown message FRR maintenance" >/dev/null
 sleep 2
 
+fi
+
+# ---------------------------------------------------------------- pair 3: BIRD <-> FRR (enhanced route refresh)
+if want 3; then
+cat >"$WORK/bird3.conf" <<CONF
+router id 10.255.3.1;
+protocol device {}
+protocol static s4 { ipv4; route 10.50.0.0/24 blackhole; route 10.50.1.0/24 blackhole; }
+protocol bgp frr3 {
+  local 10.255.3.1 as 65003;
+  neighbor 10.255.3.2 as 65004;
+  enable route refresh on;
+  ipv4 { import all; export all; };
+}
+CONF
+ip netns exec bfx3a bird -f -c "$WORK/bird3.conf" -s "$WORK/bird3.ctl" 2>"$WORK/bird3.log" & PIDS+=($!)
+mkdir -p "$WORK/frr3"; chmod 777 "$WORK/frr3"
+cat >"$WORK/frr3/bgpd.conf" <<CONF
+hostname frrerr
+router bgp 65004
+ bgp router-id 10.255.3.2
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor 10.255.3.1 remote-as 65003
+ address-family ipv4 unicast
+  network 10.60.0.0/24
+  neighbor 10.255.3.1 activate
+ exit-address-family
+CONF
+ip netns exec bfx3b /usr/lib/frr/bgpd -S -Z -n -f "$WORK/frr3/bgpd.conf" --vty_socket "$WORK/frr3" -i "$WORK/frr3/bgpd.pid" \
+  -p 179 --log "file:$WORK/frr3/bgpd.log" >/dev/null 2>&1 & PIDS+=($!)
+wait_for 60 sh -c "birdc -s '$WORK/bird3.ctl' show protocols frr3 | grep -q Established"
+sleep 3
+# Each side asks the other for a refresh; with enhanced route refresh negotiated the
+# answer is wrapped in BoRR / EoRR (RFC 7313 4).
+birdc -s "$WORK/bird3.ctl" reload in frr3 >/dev/null || echo "birdc reload failed" >&2
+sleep 3
+ip netns exec bfx3b vtysh --vty_socket "$WORK/frr3" -c "clear bgp 10.255.3.1 soft in" >/dev/null || echo "vtysh clear failed" >&2
+sleep 3
+ip netns exec bfx3b vtysh --vty_socket "$WORK/frr3" -c "clear bgp 10.255.3.1 soft out" >/dev/null || true
+sleep 3
+fi
+
 # ---------------------------------------------------------------- extract
-for p in "${PIDS[@]:0:2}"; do kill -INT "$p" 2>/dev/null || true; done
+for p in "${TSHARK[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 sleep 2
 mkdir -p "$OUT"
-for pair in 1 2; do
+for pair in $PAIRS; do
   tshark -r "$WORK/pair$pair.pcap" -Y "tcp.len > 0" -T fields -e tcp.stream -e ip.src -e tcp.seq_raw -e tcp.payload \
     >"$WORK/pair$pair.tsv"
 done
-python3 - "$WORK" "$OUT" <<'PY'
+python3 - "$WORK" "$OUT" $PAIRS <<'PY'
 import sys, collections
 work, out = sys.argv[1], sys.argv[2]
-names = {'10.255.1.1': 'bird', '10.255.1.2': 'gobgp', '10.255.2.1': 'frr', '10.255.2.2': 'exabgp'}
+names = {'10.255.1.1': 'bird', '10.255.1.2': 'gobgp', '10.255.2.1': 'frr', '10.255.2.2': 'exabgp',
+         '10.255.3.1': 'bird-err', '10.255.3.2': 'frr-err'}
 types = {1: 'open', 2: 'update', 3: 'notification', 4: 'keepalive', 5: 'route-refresh'}
-for pair in (1, 2):
+for pair in [int(x) for x in sys.argv[3:]]:
     segs = collections.defaultdict(dict)
     for line in open(f'{work}/pair{pair}.tsv'):
         f = line.rstrip('\n').split('\t')

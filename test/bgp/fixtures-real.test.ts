@@ -194,6 +194,42 @@ const cases: Case[] = [
     nlri: [pfx('10.30.0.0/24'), pfx('10.30.1.0/24')] }) },
   { file: 'frr-14-notification.hex', opts: TWO, encode: 'exact', model: { type: 'notification', code: 6, subcode: 2,
     data: Uint8Array.of(15, ...text('FRR maintenance')) } },
+  // ------------------------------------------------------------ BIRD 2.0.12 <-> FRR 8.4.4, enhanced route refresh (RFC 7313)
+  { file: 'bird-err-01-open.hex', opts: FOUR, encode: 'exact', model: {
+    type: 'open', version: 4, myAs: 65003, holdTime: 240, bgpId: '10.255.3.1', capabilities: [
+      { code: 1, name: 'multiprotocol', afi: 1, safi: 1 },
+      { code: 2, name: 'route-refresh' },
+      { code: 64, name: 'graceful-restart', restartFlags: 0, restartTime: 120, families: [] },
+      { code: 65, name: 'four-octet-as', asn: 65003 },
+      { code: 70, name: 'enhanced-route-refresh' },
+      { code: 71, name: 'unknown', value: new Uint8Array(0) },
+    ] } },
+  { file: 'bird-err-03-update.hex', opts: FOUR, encode: 'exact', model: upd({
+    attributes: { origin: 0, asPath: seq(65003), nextHop: '10.255.3.1' }, nlri: [pfx('10.50.1.0/24'), pfx('10.50.0.0/24')] }) },
+  { file: 'bird-err-05-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 0, safi: 1 } },
+  { file: 'bird-err-06-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 1, safi: 1 } },
+  { file: 'bird-err-07-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 2, safi: 1 } },
+  { file: 'frr-err-01-open.hex', opts: FOUR, encode: PARAM_PER_CAP, model: {
+    type: 'open', version: 4, myAs: 65004, holdTime: 180, bgpId: '10.255.3.2', capabilities: [
+      { code: 1, name: 'multiprotocol', afi: 1, safi: 1 },
+      { code: 128, name: 'unknown', value: new Uint8Array(0) },
+      { code: 2, name: 'route-refresh' },
+      { code: 70, name: 'enhanced-route-refresh' },
+      { code: 65, name: 'four-octet-as', asn: 65004 },
+      { code: 6, name: 'extended-message' },
+      { code: 69, name: 'add-path', families: [{ afi: 1, safi: 1, sendReceive: 1 }] },
+      { code: 73, name: 'unknown', value: hex('06 667272657272 00') }, // FQDN "frrerr"
+      { code: 64, name: 'graceful-restart', restartFlags: 0xc, restartTime: 120, families: [] },
+      { code: 71, name: 'unknown', value: hex('0001 01 80 000000') },
+    ] } },
+  { file: 'frr-err-03-update.hex', opts: FOUR, encode: FRR_EXT, model: upd({
+    // FRR passes BIRD's route back with its own AS prepended (no sender-side loop check).
+    attributes: { origin: 0, asPath: seq(65004, 65003), nextHop: '10.255.3.2' }, nlri: [pfx('10.50.0.0/24'), pfx('10.50.1.0/24')] }) },
+  { file: 'frr-err-04-update.hex', opts: FOUR, encode: FRR_EXT, model: upd({
+    attributes: { origin: 0, asPath: seq(65004), nextHop: '10.255.3.2', med: 0 }, nlri: [pfx('10.60.0.0/24')] }) },
+  { file: 'frr-err-06-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 1, safi: 1 } },
+  { file: 'frr-err-07-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 2, safi: 1 } },
+  { file: 'frr-err-08-route-refresh.hex', opts: FOUR, encode: 'exact', model: { type: 'route-refresh', afi: 1, subtype: 0, safi: 1 } },
 ];
 
 function parse(bytes: Uint8Array, opts: CodecOptions): BgpMessage {
