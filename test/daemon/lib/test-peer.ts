@@ -49,6 +49,9 @@ export class TestPeer {
     this.sock = s;
     this.connections++;
     this.closed = false;
+    // A new session starts with an empty Adj-RIB-In (RFC 4271 9.1). (Not cleared on close, so a
+    // test can still see whether the withdraw arrived before the session ended.)
+    this.rib.clear();
     const parser = new BgpStreamParser();
     const local: OpenMessage = makeOpen({ asn: this.o.asn, holdTime: this.o.holdTime ?? 90, bgpId: this.o.bgpId });
     s.write(encodeMessage(local));
