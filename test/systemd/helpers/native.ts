@@ -13,7 +13,13 @@ export const ROOT = packageRoot();
 /** Builds systemd/native with node-gyp if the .node file is not there; returns the loaded addon. */
 export function ensureNative(): NativeDgram {
   if (!existsSync(nativeAddonPath(ROOT))) {
-    const gyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    // node-gyp: the project's (a dev dependency of the tooling), else the one bundled with npm.
+    const candidates = [
+      join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    ];
+    const gyp = candidates.find((c) => existsSync(c));
+    if (!gyp) throw new Error(`node-gyp not found (${candidates.join(', ')}): cannot build systemd/native`);
     // Headers: Debian's nodejs ships them under /usr/include/node, so no download is needed.
     const prefix = dirname(dirname(process.execPath));
     const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
