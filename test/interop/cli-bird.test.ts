@@ -1,6 +1,6 @@
 /**
  * The real daemon (`bgp-sidecar run --config`, the CLI as a child process in a
- * namespace) against BIRD 2 as the Route Server: a 4-octet ASN, IPv4 and IPv6
+ * namespace) against BIRD 2 as the Route Server: 4-octet ASNs on both sides, IPv4 and IPv6
  * prefixes from the config file, `status --json` over the control socket,
  * and SIGTERM leaving no route behind.
  */
@@ -11,7 +11,8 @@ import { createSidecar, type SidecarHandle } from '../../src/lab/sidecar.js';
 import { pairTopology, SP_ASN, V4_PREFIX, V6_PREFIX, type PairTopology } from './topology.js';
 
 t.setTimeout(240_000);
-const RS_ASN = 65000;
+// 4-octet on both sides: the Route Server's ASN too (AWS allows 1..4294967295).
+const RS_ASN = 4200000100;
 
 if (await requireRootAndTools(t, ['bird', 'birdc'])) {
   useCleanup(t);
