@@ -30,8 +30,9 @@ export type FsmEvent =
    * RFC 4271 Event 2 ManualStop; `notification` defaults to Cease 6/2
    * Administrative Shutdown. `restart`: a reset (e.g. BFD down, max-prefix):
    * the session comes back through the IdleHoldTimer like after any error.
+   * `reason`: the reason code to report (default admin-stop / admin-reset).
    */
-  | { type: 'stop'; notification?: NotificationSpec; detail?: string; restart?: boolean }
+  | { type: 'stop'; notification?: NotificationSpec; detail?: string; restart?: boolean; reason?: ReasonCode }
   /** RFC 4271 Events 16/17: the TCP connection is up (ours or an accepted one). */
   | { type: 'tcp-connected'; localAddress?: string }
   /** RFC 4271 Event 18: connect failed or the connection closed. */
@@ -70,7 +71,11 @@ export type ReasonCode =
   | 'decode-error'
   | 'fsm-error'
   | 'collision'
-  | 'idle-hold-expired';
+  | 'idle-hold-expired'
+  /** More bytes queued for the peer than we keep (it does not read): Cease 6/8. */
+  | 'write-queue-overflow'
+  /** A bug caught while handling an event: Cease 6/8, session restarted. */
+  | 'internal-error';
 
 export interface FsmReason {
   code: ReasonCode;

@@ -28,7 +28,15 @@ import type {
   NotificationSpec,
   TimerName,
 } from './bgp-fsm-types.js';
-import { ERR_CEASE, ERR_FSM, ERR_HOLD_TIMER, ERR_SEND_HOLD_TIMER, CEASE_ADMIN_SHUTDOWN, CEASE_COLLISION } from './bgp-codes.js';
+import {
+  ERR_CEASE,
+  ERR_FSM,
+  ERR_HOLD_TIMER,
+  ERR_SEND_HOLD_TIMER,
+  CEASE_ADMIN_SHUTDOWN,
+  CEASE_COLLISION,
+  CEASE_OUT_OF_RESOURCES,
+} from './bgp-codes.js';
 
 export interface BgpFsmOptions {
   clock: Clock;
@@ -38,12 +46,15 @@ export interface BgpFsmOptions {
   passive?: boolean;
   /** ConnectRetryTime while an outgoing connect is pending (RFC 4271 10), ms. */
   connectRetryMs?: number;
-  /** "A large value" for the hold timer before OPENs are exchanged (RFC 4271 8.2.2 suggests 4 minutes), ms. */
+  /**
+   * Hold timer from our OPEN until the peer's OPEN arrives (OpenSent), ms.
+   * Default DEFAULT_OPEN_HOLD_MS; see there why it is not RFC 4271's 4 minutes.
+   */
   openHoldMs?: number;
   /** RFC 9687 SendHoldTime override, ms. Default: max(8 minutes, 2 x negotiated hold time). */
   sendHoldMs?: number;
-  /** Delay before the next automatic start after a failure (backoff), ms. */
-  retryDelay: () => number;
+  /** Delay before the next automatic start after a failure (backoff), ms; `reason` is why the session went Idle. */
+  retryDelay: (reason: FsmReason) => number;
   /** Restart automatically after an error (AutomaticStart). A one-shot FSM for an incoming colliding connection has false. */
   autoRestart?: boolean;
   /** OPEN validation (RFC 4271 6.2): a failure names the NOTIFICATION 2/x to send. */
@@ -62,6 +73,15 @@ interface Transition {
 
 /** RFC 4271 8.2.2 OpenSent: "set the HoldTimer to a large value ... A HoldTimer value of 4 minutes is suggested." */
 export const OPEN_HOLD_MS = 240_000;
+/**
+ * Our default OpenSent hold time: 30 s, not the RFC's suggested 4 minutes
+ * (a suggestion, not a requirement). A peer that accepts TCP and sends no
+ * OPEN would otherwise keep the session from retrying for 4 minutes. Every
+ * speaker we peer with answers our OPEN at once (even with DelayOpen, which
+ * ends when our OPEN arrives), so 30 s only ever cuts short a broken peer.
+ * Configurable per peer (`openHoldMs`) for a peer that needs longer.
+ */
+export const DEFAULT_OPEN_HOLD_MS = 30_000;
 /** Our default ConnectRetryTime while a connect is pending. RFC 4271 suggests 120 s; a failover speaker wants less. */
 export const DEFAULT_CONNECT_RETRY_MS = 10_000;
 /** RFC 9687 section 4: SendHoldTime RECOMMENDED the greater of 8 minutes or 2 x HoldTime. */
@@ -107,7 +127,13 @@ export class BgpFsm {
       // Bounded: actions can only enqueue a few events each; a million means a bug, not load.
       for (let guard = 0; guard < 1_000_000 && this.queue.length > 0; guard++) {
         const next = this.queue.shift()!;
-        this.dispatch(next);
+        try {
+          this.dispatch(next);
+        } catch (err) {
+          // A bug (or a hook such as validateOpen throwing on input nobody foresaw) must
+          // end this session cleanly, never escape into a socket callback and crash the process.
+          this.internalError(next, err);
+        }
       }
     } finally {
       this.busy = false;
@@ -153,18 +179,50 @@ export class BgpFsm {
       this.emit({ type: 'down', reason });
     }
     this.emit({ type: 'state', from, to: t.next, reason });
-    if (t.next === 'Idle') this.enterIdle();
+    if (t.next === 'Idle') this.enterIdle(reason);
     if (t.next === 'Established' && this.negotiated) this.emit({ type: 'up', session: this.negotiated });
   }
 
+  /**
+   * An exception while handling `ev`: send Cease 6/8 (Out of Resources, RFC
+   * 4486: the nearest code for "this speaker cannot go on with this session"),
+   * drop, go Idle and retry after the backoff like after any error.
+   */
+  private internalError(ev: FsmEvent, err: unknown): void {
+    const detail = `internal error handling ${ev.type}: ${err instanceof Error ? err.message : String(err)}`;
+    const from = this.st;
+    try {
+      if (from === 'Idle') {
+        // Make sure a started session still has its restart scheduled.
+        if (this.started && this.autoRestart && !this.timers.has('idle-hold')) this.enterIdle({ code: 'internal-error', detail });
+        return;
+      }
+      const connected = from === 'OpenSent' || from === 'OpenConfirm' || from === 'Established';
+      let t: Transition;
+      if (connected) {
+        t = this.fail({ code: ERR_CEASE, subcode: CEASE_OUT_OF_RESOURCES }, 'internal-error', detail);
+      } else {
+        this.emit({ type: 'drop', flush: false });
+        t = { next: 'Idle', reason: { code: 'internal-error', detail } };
+      }
+      this.transition(from, t);
+    } catch {
+      // The owner's action handler threw again: force Idle without telling it more.
+      if (this.st !== 'Idle') {
+        this.st = 'Idle';
+        this.enterIdle({ code: 'internal-error', detail });
+      }
+    }
+  }
+
   /** Everything released (RFC 4271 "releases all BGP resources"); schedule the automatic restart. */
-  private enterIdle(): void {
+  private enterIdle(reason: FsmReason): void {
     for (const name of [...this.timers.keys()]) this.stopTimer(name);
     this.negotiated = null;
     this.writePending = false;
     if (this.started && this.autoRestart) {
       // RFC 4271 8.1.1 DampPeerOscillations: IdleHoldTimer before AutomaticStart.
-      this.startTimer('idle-hold', this.o.retryDelay(), () => this.handle({ type: 'start' }));
+      this.startTimer('idle-hold', this.o.retryDelay(reason), () => this.handle({ type: 'start' }));
     } else {
       this.started = false;
     }
@@ -386,7 +444,7 @@ export class BgpFsm {
     this.stopTimer('connect-retry');
     this.emit({ type: 'send', message: this.o.localOpen });
     // RFC 4271 8.2.2: "sets the HoldTimer to a large value".
-    this.startTimer('hold', this.o.openHoldMs ?? OPEN_HOLD_MS, () => this.timerEvent('hold'));
+    this.startTimer('hold', this.o.openHoldMs ?? DEFAULT_OPEN_HOLD_MS, () => this.timerEvent('hold'));
     return { next: 'OpenSent', reason: { code: 'tcp-connected', ...(localAddress ? { detail: `local ${localAddress}` } : {}) } };
   }
 
@@ -431,7 +489,7 @@ export class BgpFsm {
     return {
       next: 'Idle',
       reason: {
-        code: ev.restart ? 'admin-reset' : 'admin-stop',
+        code: ev.reason ?? (ev.restart ? 'admin-reset' : 'admin-stop'),
         ...(ev.detail ? { detail: ev.detail } : {}),
         ...(connected ? { notification: { ...n, direction: 'sent' as const } } : {}),
       },

@@ -160,15 +160,24 @@ t.test('hold timer expiry in Established sends 4/0, drops, and restarts after th
   t.end();
 });
 
-t.test('hold timer expiry in OpenSent (4 minutes) and OpenConfirm (negotiated)', (t) => {
+t.test('hold timer expiry in OpenSent (default 30 s, configurable) and OpenConfirm (negotiated)', (t) => {
   const h = harness();
   h.toOpenSent();
   h.take();
-  h.clock.advance(239_999);
-  t.equal(h.fsm.state, 'OpenSent');
+  h.clock.advance(29_999);
+  t.equal(h.fsm.state, 'OpenSent', 'a peer silent after TCP is given 30 s by default');
   h.clock.advance(1);
   t.equal(h.fsm.state, 'Idle');
   t.same(h.notifications().map((n) => [n.code, n.subcode]), [[4, 0]]);
+  t.ok(h.fsm.isTimerRunning('idle-hold'), 'and retried after the backoff');
+
+  const rfc = harness({ openHoldMs: 240_000 });
+  rfc.toOpenSent();
+  rfc.clock.advance(239_999);
+  t.equal(rfc.fsm.state, 'OpenSent', 'openHoldMs: the RFC 4271 suggested 4 minutes when configured');
+  rfc.clock.advance(1);
+  t.equal(rfc.fsm.state, 'Idle');
+  t.same(rfc.notifications().map((n) => [n.code, n.subcode]), [[4, 0]]);
 
   const h2 = harness();
   h2.toOpenConfirm(peerOpen({ holdTime: 9 }));
@@ -459,5 +468,61 @@ t.test('idle events are ignored; an unwanted connection in Idle is refused', (t)
   t.equal(h.fsm.state, 'Idle');
   t.ok(h.has('drop'));
   t.equal(PEER_ASN, 65002);
+  t.end();
+});
+
+t.test('an exception while handling an event ends the session with Cease 6/8, never escapes', (t) => {
+  const h = harness({
+    validateOpen: () => {
+      throw new Error('boom');
+    },
+  });
+  h.toOpenSent();
+  h.take();
+  t.doesNotThrow(() => h.msg(peerOpen()), 'handle() does not throw');
+  const a = h.take();
+  t.equal(h.fsm.state, 'Idle');
+  t.same(h.notifications(a).map((n) => [n.code, n.subcode]), [[6, 8]], 'Cease / Out of Resources sent');
+  t.ok(a.some((x) => x.type === 'drop'), 'connection dropped');
+  const st = a.find((x) => x.type === 'state');
+  t.match(st?.type === 'state' && st.reason, { code: 'internal-error', detail: /handling message: boom/ });
+  t.ok(h.fsm.isTimerRunning('idle-hold'), 'the session is retried after the backoff');
+  t.equal(h.clock.timerCount, 1, 'no other timer left running');
+  // Events queued behind the failing one still run: the FSM is not wedged.
+  h.clock.advance(1000);
+  t.equal(h.fsm.state, 'Connect');
+  t.end();
+});
+
+t.test('retryDelay is told why the session went Idle', (t) => {
+  const reasons: string[] = [];
+  const h = harness({
+    retryDelay: (r) => {
+      reasons.push(`${r.code}:${r.notification ? `${r.notification.direction} ${r.notification.code}/${r.notification.subcode}` : '-'}`);
+      return 5_000;
+    },
+  });
+  h.toEstablished();
+  h.msg({ type: 'notification', code: 6, subcode: 2, data: new Uint8Array(0) });
+  t.same(reasons, ['notification-received:received 6/2']);
+  h.clock.advance(4_999);
+  t.equal(h.fsm.state, 'Idle', 'the delay returned is the IdleHoldTimer');
+  h.clock.advance(1);
+  t.equal(h.fsm.state, 'Connect');
+  h.fsm.handle({ type: 'tcp-failed', detail: 'ECONNREFUSED' });
+  t.same(reasons.at(-1), 'tcp-failed:-');
+  t.end();
+});
+
+t.test('a stop with a reason code reports it (write queue overflow)', (t) => {
+  const h = harness();
+  h.toEstablished();
+  h.take();
+  h.fsm.handle({ type: 'stop', notification: { code: 6, subcode: 8 }, restart: true, reason: 'write-queue-overflow' });
+  const a = h.take();
+  const down = a.find((x) => x.type === 'down');
+  t.equal(down?.type === 'down' && down.reason.code, 'write-queue-overflow');
+  t.same(h.notifications(a).map((n) => [n.code, n.subcode]), [[6, 8]]);
+  t.ok(h.fsm.isTimerRunning('idle-hold'), 'restarts after the backoff');
   t.end();
 });
