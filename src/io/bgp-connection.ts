@@ -15,6 +15,8 @@ export interface ConnectionEvents {
   message: [message: BgpMessage, problems: unknown[] | undefined];
   'decode-error': [error: DecodeFailure];
   'write-state': [pending: boolean, progress: boolean];
+  /** More than MAX_WRITE_QUEUE_BYTES wait in user space: the peer does not read what we write. */
+  overflow: [queued: number];
   close: [detail: string];
 }
 
@@ -23,6 +25,14 @@ const NO_CODEC: CodecOptions = { fourOctetAs: false, extendedMessage: false };
 export const CLOSE_FLUSH_MS = 2_000;
 /** Write progress is reported to the FSM at most this often (the send hold timer is minutes long). */
 export const PROGRESS_REPORT_MS = 100;
+/**
+ * Bound on bytes queued in user space (beyond what the kernel took). The
+ * RFC 9687 send hold timer bounds how long a peer may not read, not how much
+ * piles up meanwhile: a peer that asks for ROUTE-REFRESH again and again
+ * without reading would make us queue the whole table each time. A full
+ * resend of 10,000 prefixes with distinct attributes is about 0.6 MB.
+ */
+export const MAX_WRITE_QUEUE_BYTES = 16 * 1024 * 1024;
 
 /** "::ffff:10.0.0.1" -> "10.0.0.1": Node reports IPv4 peers of a dual-stack socket that way. */
 export function plainAddress(a: string | undefined): string {
@@ -36,10 +46,12 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   private buf: Uint8Array = new Uint8Array(0);
   private closed = false;
   private closeTimer: TimerHandle | null = null;
-  private flushWaiters: (() => void)[] = [];
+  /** Waiting for bytesDone to reach `mark` (or for the connection to go). */
+  private flushWaiters: { mark: number; fn: () => void }[] = [];
   private readonly socketClosed: Promise<void>;
-  /** Bytes handed to the socket whose write callback has not fired yet. */
-  private inFlight = 0;
+  /** Bytes whose write callback fired (handed to the kernel); callbacks fire in write order. */
+  private bytesDone = 0;
+  private overflowed = false;
   readonly localAddress: string;
   readonly remoteAddress: string;
   readonly localPort: number;
@@ -86,20 +98,49 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   /** Write already encoded messages (UPDATEs from the speaker). */
   write(bytes: Uint8Array): void {
     if (this.closed || this.socket.destroyed) return;
-    this.inFlight += bytes.length;
     this.bytesSent += bytes.length;
     this.socket.write(bytes, (err) => {
-      this.inFlight -= bytes.length;
+      this.bytesDone += bytes.length;
       if (!err) this.reportWrite(true);
       this.checkFlushed();
     });
     this.reportWrite(false);
+    const queued = this.socket.writableLength;
+    if (queued > MAX_WRITE_QUEUE_BYTES && !this.overflowed) {
+      this.overflowed = true;
+      this.emit('overflow', queued);
+    }
+  }
+
+  /** Bytes accepted by write() but not yet handed to the kernel. */
+  get queuedBytes(): number {
+    return this.closed ? 0 : this.bytesSent - this.bytesDone;
   }
 
   /** Resolves when everything written so far has been handed to the kernel (or the connection is gone). */
   flushed(): Promise<void> {
-    if (this.inFlight === 0 || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.whenWritten(resolve);
+    });
+  }
+
+  /**
+   * Call `fn` once every byte written before this call has been handed to
+   * the kernel, or the connection is gone. Later writes do not delay it.
+   * Returns a cancel function (a caller that gives up must not leave a waiter behind).
+   */
+  whenWritten(fn: () => void): () => void {
+    const mark = this.bytesSent;
+    if (this.closed || this.bytesDone >= mark) {
+      fn();
+      return () => undefined;
+    }
+    const w = { mark, fn };
+    this.flushWaiters.push(w);
+    return () => {
+      const i = this.flushWaiters.indexOf(w);
+      if (i >= 0) this.flushWaiters.splice(i, 1);
+    };
   }
 
   /** Resolves when the socket is really gone (a flushing close is bounded by CLOSE_FLUSH_MS). */
@@ -156,11 +197,15 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   private releaseWaiters(): void {
     const w = this.flushWaiters;
     this.flushWaiters = [];
-    for (const f of w) f();
+    for (const x of w) x.fn();
   }
 
   private checkFlushed(): void {
-    if (this.inFlight === 0) this.releaseWaiters();
+    if (this.flushWaiters.length === 0) return;
+    const due = this.flushWaiters.filter((w) => w.mark <= this.bytesDone);
+    if (due.length === 0) return;
+    this.flushWaiters = this.flushWaiters.filter((w) => w.mark > this.bytesDone);
+    for (const w of due) w.fn();
   }
 
   /**

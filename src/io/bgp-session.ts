@@ -11,11 +11,20 @@ import type { OpenMessage, RouteRefreshMessage, UpdateMessage } from '../bgp/typ
 import { describeNotification, encodeMessage } from '../bgp/index.js';
 import { BgpFsm } from '../fsm/bgp-fsm.js';
 import type { BgpState, FsmAction, FsmReason, NegotiatedSession, NotificationSpec } from '../fsm/bgp-fsm-types.js';
-import { Backoff, type BackoffRange, DEFAULT_CONNECT_RETRY } from '../fsm/bgp-backoff.js';
+import { Backoff, backoffDelay, type BackoffRange, DEFAULT_CONNECT_RETRY } from '../fsm/bgp-backoff.js';
 import { collisionSurvivor, type Direction } from '../fsm/bgp-collision.js';
 import { negotiateSession, remoteAsnOf } from '../fsm/bgp-open-policy.js';
 import { checkRemoteOpen } from '../fsm/bgp-open-check.js';
-import { CEASE_COLLISION, CEASE_CONNECTION_REJECTED, ERR_CEASE, ERR_SEND_HOLD_TIMER } from '../fsm/bgp-codes.js';
+import {
+  CEASE_ADMIN_SHUTDOWN,
+  CEASE_COLLISION,
+  CEASE_CONNECTION_REJECTED,
+  CEASE_MAX_PREFIXES,
+  CEASE_OUT_OF_RESOURCES,
+  CEASE_PEER_DECONFIGURED,
+  ERR_CEASE,
+  ERR_SEND_HOLD_TIMER,
+} from '../fsm/bgp-codes.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { BgpConnection, connectTcp } from './bgp-connection.js';
 
@@ -32,6 +41,7 @@ export interface PeerSessionOptions {
   connectRetry?: BackoffRange;
   /** ConnectRetryTime while a connect is pending, ms. */
   connectTimeoutMs?: number;
+  /** Hold timer while waiting for the peer's OPEN, ms (default DEFAULT_OPEN_HOLD_MS, 30 s). */
   openHoldMs?: number;
   sendHoldMs?: number;
   /** Established this long resets the backoff; default connectRetry.max. */
@@ -61,6 +71,24 @@ interface Slot {
   pending: net.Socket | null;
   direction: Direction;
 }
+
+/**
+ * Cease subcodes received from the peer after which we wait at least the
+ * backoff cap before connecting again, however short the backoff was:
+ * 6/1 (we sent more prefixes than it accepts), 6/2 (it was shut down by its
+ * operator), 6/3 (it no longer has us configured), 6/5 (it refuses our
+ * connections), 6/8 (it is out of resources). Coming straight back would
+ * only be refused again, or load a peer that asked for quiet. Other Cease
+ * subcodes (6/4 reset, 6/6 reconfigured, 6/7 collision, 6/9 hard reset,
+ * 6/10 BFD down) mean "come back" and keep the normal backoff.
+ */
+export const CEASE_HOLD_OFF = new Set<number>([
+  CEASE_MAX_PREFIXES,
+  CEASE_ADMIN_SHUTDOWN,
+  CEASE_PEER_DECONFIGURED,
+  CEASE_CONNECTION_REJECTED,
+  CEASE_OUT_OF_RESOURCES,
+]);
 
 /** A short text for logs and status: "Cease/Administrative Shutdown (sent): maintenance". */
 export function describeReason(r: FsmReason): string {
@@ -189,17 +217,49 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     return true;
   }
 
-  /** Resolves once every byte written so far reached the kernel, or after timeoutMs. */
+  /**
+   * Resolves true once every byte written so far on the Established
+   * connection was handed to the kernel (later writes do not delay it), or
+   * the connection went away; false after timeoutMs. Not Established: true
+   * at once (nothing of ours is queued; the Adj-RIB-Out is resent on session up).
+   */
   flushed(timeoutMs: number): Promise<boolean> {
     const c = this.primary.conn;
-    if (!c) return Promise.resolve(true);
+    if (!c || !this.isEstablished) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const t = this.o.clock.setTimer(timeoutMs, () => resolve(false));
-      void c.flushed().then(() => {
+      let done = false;
+      let cancel: () => void = () => undefined;
+      const t = this.o.clock.setTimer(timeoutMs, () => {
+        if (done) return;
+        done = true;
+        cancel();
+        resolve(false);
+      });
+      cancel = c.whenWritten(() => {
+        if (done) return;
+        done = true;
         t.cancel();
         resolve(true);
       });
     });
+  }
+
+  /**
+   * Call `fn` once everything written so far on the session's connection was
+   * taken by the kernel, or at once when there is no connection. Returns a cancel function.
+   */
+  whenWritten(fn: () => void): () => void {
+    const c = this.primary.conn;
+    if (!c) {
+      fn();
+      return () => undefined;
+    }
+    return c.whenWritten(fn);
+  }
+
+  /** Bytes written on the session's connection and not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.primary.conn?.queuedBytes ?? 0;
   }
 
   /**
@@ -277,7 +337,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       ...(this.o.connectTimeoutMs !== undefined ? { connectRetryMs: this.o.connectTimeoutMs } : {}),
       ...(this.o.openHoldMs !== undefined ? { openHoldMs: this.o.openHoldMs } : {}),
       ...(this.o.sendHoldMs !== undefined ? { sendHoldMs: this.o.sendHoldMs } : {}),
-      retryDelay: () => this.backoff.next(),
+      retryDelay: (reason) => this.retryDelay(reason),
       autoRestart: primary,
       validateOpen: (open) => checkRemoteOpen(open, { peerAsn: this.o.peerAsn, localOpen: this.o.localOpen }),
       negotiate: negotiateSession,
@@ -285,6 +345,20 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       onAction: (a) => this.onAction(slot, a),
     });
     return slot;
+  }
+
+  /** IdleHoldTimer value: the backoff, at least its cap after a Cease that asks us to stay away (CEASE_HOLD_OFF). */
+  private retryDelay(reason: FsmReason): number {
+    const d = this.backoff.next();
+    const n = reason.notification;
+    if (n?.direction === 'received' && n.code === ERR_CEASE && CEASE_HOLD_OFF.has(n.subcode)) {
+      const cap = backoffDelay(this.o.connectRetry ?? DEFAULT_CONNECT_RETRY, 64, this.o.random ?? Math.random);
+      if (cap > d) {
+        this.log.info({ subcode: n.subcode, retryMs: cap }, 'peer sent Cease: holding off before reconnecting');
+        return cap;
+      }
+    }
+    return d;
   }
 
   /** RFC 4271 6.8, asked by `slot`'s FSM on OPEN receipt: true = drop `slot`. */
@@ -328,6 +402,18 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     conn.on('write-state', (pending, progress) => {
       if (slot.conn !== conn) return;
       slot.fsm.handle({ type: 'write-state', pending, progress });
+    });
+    conn.on('overflow', (queued) => {
+      if (slot.conn !== conn) return;
+      this.log.warn({ queued }, 'peer does not read what we send: write queue limit reached');
+      // RFC 4486 Cease 6/8 Out of Resources; the session comes back after the backoff.
+      slot.fsm.handle({
+        type: 'stop',
+        notification: { code: ERR_CEASE, subcode: CEASE_OUT_OF_RESOURCES },
+        restart: true,
+        reason: 'write-queue-overflow',
+        detail: `${queued} bytes queued, the peer does not read`,
+      });
     });
     conn.on('close', (detail) => {
       if (slot.conn !== conn) return;

@@ -63,6 +63,12 @@ export class ReceivedRoutes {
     return this.countOnlyMode ? this.approx : this.v4.size + this.v6.size;
   }
 
+  /** Prefixes of one family (AFI 1 or 2); in count-only mode everything counts as IPv4. */
+  countOf(afi: number): number {
+    if (this.countOnlyMode) return afi === AFI_IPV4 ? this.approx : 0;
+    return afi === AFI_IPV4 ? this.v4.size : this.v6.size;
+  }
+
   /** True once past keyLimit: the count is a running sum of announcements minus withdrawals. */
   get countOnly(): boolean {
     return this.countOnlyMode;

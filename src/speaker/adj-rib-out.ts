@@ -36,8 +36,9 @@ export class AdjRibOut {
     return { announce: [...groups.values()], withdraw };
   }
 
-  commit(want: ReadonlyMap<string, ExportedRoute>): void {
-    this.sent = new Map(want);
+  /** `want` is now what the peer holds. Takes ownership of the map (exportRoutes makes a new one per call). */
+  commit(want: Map<string, ExportedRoute>): void {
+    this.sent = want;
   }
 
   /** Session down or refresh: the peer holds nothing we know of. */

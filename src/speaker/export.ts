@@ -14,52 +14,106 @@ export const MAX_PREPEND = 32;
 export interface DesiredRoute {
   prefix: Prefix;
   text: string;
+  /** prefixKey(prefix): the Adj-RIB-Out key. */
+  key: string;
   prepend: number;
   med?: number;
   communities: number[];
   largeCommunities: LargeCommunity[];
+  /** Everything but the prefix, as text: routes with equal profiles get equal attributes. */
+  profile: string;
+}
+
+interface ParsedPrefix {
+  prefix: Prefix;
+  text: string;
+  key: string;
+}
+
+/**
+ * Parse caches, so that set() with the same 10,000 prefixes again and again
+ * (a prepend change on every health flip) does not parse them again. Bounded:
+ * cleared when much larger than the last input.
+ */
+const prefixCache = new Map<string, ParsedPrefix>();
+const communityCache = new Map<string, number[]>();
+const largeCache = new Map<string, LargeCommunity[]>();
+
+function bound(cache: Map<string, unknown>, n: number): void {
+  if (cache.size > 2 * n + 1_000) cache.clear();
+}
+
+function parsePrefixCached(text: string): ParsedPrefix {
+  const hit = prefixCache.get(text);
+  if (hit) return hit;
+  const prefix = parsePrefix(text);
+  const p = { prefix, text: formatPrefix(prefix), key: prefixKey(prefix) };
+  prefixCache.set(text, p);
+  return p;
+}
+
+function listKey(list: readonly string[]): string {
+  return list.length === 0 ? '' : list.length === 1 ? list[0]! : list.join('\u0000');
 }
 
 /** Validates and normalises the daemon's announcements; throws a TypeError naming the entry and field. */
 export function parseAnnouncements(routes: readonly Announcement[]): DesiredRoute[] {
+  if (!Array.isArray(routes)) throw new TypeError('announcements: expected an array');
+  bound(prefixCache, routes.length);
+  bound(communityCache, routes.length);
+  bound(largeCache, routes.length);
   const out: DesiredRoute[] = [];
   const seen = new Set<string>();
   routes.forEach((r, i) => {
     const at = `announcements[${i}]`;
-    let prefix: Prefix;
+    if (r === null || typeof r !== 'object') throw new TypeError(`${at}: expected an object with prefix and prepend`);
+    let pp: ParsedPrefix;
     try {
-      prefix = parsePrefix(r.prefix);
+      pp = parsePrefixCached(r.prefix);
     } catch (e) {
       throw new TypeError(`${at}.prefix: ${(e as Error).message}`);
     }
-    const key = prefixKey(prefix);
-    if (seen.has(key)) throw new TypeError(`${at}.prefix: ${formatPrefix(prefix)} is listed twice`);
-    seen.add(key);
+    if (seen.has(pp.key)) throw new TypeError(`${at}.prefix: ${pp.text} is listed twice`);
+    seen.add(pp.key);
     if (!Number.isInteger(r.prepend) || r.prepend < 0 || r.prepend > MAX_PREPEND) {
       throw new TypeError(`${at}.prepend: expected an integer 0..${MAX_PREPEND}, got ${String(r.prepend)}`);
     }
     if (r.med !== undefined && (!Number.isInteger(r.med) || r.med < 0 || r.med > 0xffffffff)) {
       throw new TypeError(`${at}.med: expected an integer 0..4294967295, got ${String(r.med)}`);
     }
-    let communities: number[];
-    let largeCommunities: LargeCommunity[];
-    try {
-      communities = [...new Set((r.communities ?? []).map(parseCommunity))].sort((a, b) => a - b);
-    } catch (e) {
-      throw new TypeError(`${at}.communities: ${(e as Error).message}`);
+    const ctext = r.communities ?? [];
+    const ltext = r.largeCommunities ?? [];
+    if (!Array.isArray(ctext)) throw new TypeError(`${at}.communities: expected a list of "asn:value"`);
+    if (!Array.isArray(ltext)) throw new TypeError(`${at}.largeCommunities: expected a list of "global:local1:local2"`);
+    const ck = listKey(ctext);
+    let communities = communityCache.get(ck);
+    if (!communities) {
+      try {
+        communities = [...new Set(ctext.map(parseCommunity))].sort((a, b) => a - b);
+      } catch (e) {
+        throw new TypeError(`${at}.communities: ${(e as Error).message}`);
+      }
+      communityCache.set(ck, communities);
     }
-    try {
-      largeCommunities = (r.largeCommunities ?? []).map(parseLargeCommunity);
-    } catch (e) {
-      throw new TypeError(`${at}.largeCommunities: ${(e as Error).message}`);
+    const lk = listKey(ltext);
+    let largeCommunities = largeCache.get(lk);
+    if (!largeCommunities) {
+      try {
+        largeCommunities = ltext.map(parseLargeCommunity);
+      } catch (e) {
+        throw new TypeError(`${at}.largeCommunities: ${(e as Error).message}`);
+      }
+      largeCache.set(lk, largeCommunities);
     }
     out.push({
-      prefix,
-      text: formatPrefix(prefix),
+      prefix: pp.prefix,
+      text: pp.text,
+      key: pp.key,
       prepend: r.prepend,
       ...(r.med !== undefined ? { med: r.med } : {}),
       communities,
       largeCommunities,
+      profile: `${pp.prefix.afi}|${r.prepend}|${r.med ?? '-'}|${communities.join(',')}|${lk}`,
     });
   });
   return out;
@@ -75,15 +129,38 @@ export interface ExportContext {
   ipv4NextHop?: string;
 }
 
-export interface ExportedRoute {
-  prefix: Prefix;
-  text: string;
+/** What every route of one attribute profile shares (one object, not one per prefix). */
+export interface ExportShared {
   /** Everything but the NLRI; for IPv6 the next hop is in `nextHop` and goes into MP_REACH_NLRI. */
   attributes: PathAttributes;
   nextHop: string;
   /** Equal keys = identical attributes: such prefixes share an UPDATE, and a changed key means resend. */
   key: string;
-  view: AnnouncedRoute;
+  /** The status view without the prefix. */
+  view: Omit<AnnouncedRoute, 'prefix'>;
+}
+
+export interface ExportedRoute {
+  prefix: Prefix;
+  text: string;
+  attributes: PathAttributes;
+  nextHop: string;
+  key: string;
+  shared: ExportShared;
+}
+
+/** One route as status() shows it. */
+export function routeView(r: ExportedRoute): AnnouncedRoute {
+  const v = r.shared.view;
+  // Copies: the arrays are shared by every route of the profile and must not be changed by a caller.
+  return {
+    prefix: r.text,
+    asPath: [...v.asPath],
+    nextHop: v.nextHop,
+    ...(v.med !== undefined ? { med: v.med } : {}),
+    communities: [...v.communities],
+    largeCommunities: [...v.largeCommunities],
+  };
 }
 
 export interface ExportResult {
@@ -94,67 +171,70 @@ export interface ExportResult {
 
 const isV6 = (a: string) => a.includes(':');
 
+/**
+ * The routes one peer is sent. Attributes are built once per profile
+ * (prepend, MED, communities) and shared by every prefix that has it: 10,000
+ * prefixes with one prepend are one attribute object and one key string.
+ */
 export function exportRoutes(desired: readonly DesiredRoute[], ctx: ExportContext): ExportResult {
   const routes = new Map<string, ExportedRoute>();
   const problems: string[] = [];
+  const shared = new Map<string, ExportShared | string>();
   for (const d of desired) {
-    const v6 = d.prefix.afi === AFI_IPV6;
-    const family = `${d.prefix.afi}/1`;
-    if (!ctx.families.has(family)) {
-      // The peer did not announce the Multiprotocol capability for this family (RFC 4760 8): do not send.
-      problems.push(`${d.text}: not sent, the peer did not negotiate ${v6 ? 'IPv6' : 'IPv4'} unicast`);
+    let sh = shared.get(d.profile);
+    if (sh === undefined) {
+      sh = exportProfile(d, ctx);
+      shared.set(d.profile, sh);
+    }
+    if (typeof sh === 'string') {
+      problems.push(`${d.text}: ${sh}`);
       continue;
     }
-    let nextHop: string | undefined;
-    if (v6) {
-      nextHop = ctx.ipv6NextHop ?? (isV6(ctx.localAddress) ? ctx.localAddress : undefined);
-      if (!nextHop) {
-        problems.push(`${d.text}: not sent, the session is IPv4 and no IPv6 next hop is configured (ipv6-next-hop)`);
-        continue;
-      }
-    } else {
-      nextHop = ctx.ipv4NextHop ?? (isV6(ctx.localAddress) ? undefined : ctx.localAddress);
-      if (!nextHop) {
-        problems.push(`${d.text}: not sent, the session is IPv6 and no IPv4 next hop is configured (ipv4-next-hop)`);
-        continue;
-      }
-    }
-    // eBGP (RFC 4271 5.1.2): our ASN first, then the extra prepends.
-    const asns = new Array<number>(1 + d.prepend).fill(ctx.localAsn);
-    const attributes: PathAttributes = {
-      origin: 0, // IGP: the prefix is ours
-      asPath: [{ type: 'sequence', asns }],
-      ...(v6 ? {} : { nextHop }),
-      ...(d.med !== undefined ? { med: d.med } : {}),
-      ...(d.communities.length > 0 ? { communities: d.communities } : {}),
-      ...(d.largeCommunities.length > 0 ? { largeCommunities: d.largeCommunities } : {}),
-    };
-    const large = d.largeCommunities.map(formatLargeCommunity);
-    const key = [
-      d.prefix.afi,
-      asns.length,
-      nextHop,
-      d.med ?? '-',
-      d.communities.join(','),
-      large.join(','),
-    ].join('|');
-    routes.set(prefixKey(d.prefix), {
-      prefix: d.prefix,
-      text: d.text,
-      attributes,
-      nextHop,
-      key,
-      view: {
-        prefix: d.text,
-        asPath: asns,
-        nextHop,
-        ...(d.med !== undefined ? { med: d.med } : {}),
-        communities: d.communities.map(formatCommunity),
-        largeCommunities: large,
-      },
-    });
+    routes.set(d.key, { prefix: d.prefix, text: d.text, attributes: sh.attributes, nextHop: sh.nextHop, key: sh.key, shared: sh });
   }
   return { routes, problems };
+}
+
+/** The shared part for `d`'s profile, or why such routes cannot be sent to this peer. */
+function exportProfile(d: DesiredRoute, ctx: ExportContext): ExportShared | string {
+  const v6 = d.prefix.afi === AFI_IPV6;
+  const family = `${d.prefix.afi}/1`;
+  if (!ctx.families.has(family)) {
+    // The peer did not announce the Multiprotocol capability for this family (RFC 4760 8): do not send.
+    return `not sent, the peer did not negotiate ${v6 ? 'IPv6' : 'IPv4'} unicast`;
+  }
+  let nextHop: string | undefined;
+  if (v6) {
+    nextHop = ctx.ipv6NextHop ?? (isV6(ctx.localAddress) ? ctx.localAddress : undefined);
+    if (!nextHop) return 'not sent, the session is IPv4 and no IPv6 next hop is configured (ipv6-next-hop)';
+  } else {
+    nextHop = ctx.ipv4NextHop ?? (isV6(ctx.localAddress) ? undefined : ctx.localAddress);
+    if (!nextHop) return 'not sent, the session is IPv6 and no IPv4 next hop is configured (ipv4-next-hop)';
+  }
+  // eBGP (RFC 4271 5.1.2): our ASN first, then the extra prepends.
+  const asns = new Array<number>(1 + d.prepend).fill(ctx.localAsn);
+  const attributes: PathAttributes = {
+    origin: 0, // IGP: the prefix is ours
+    asPath: [{ type: 'sequence', asns }],
+    ...(v6 ? {} : { nextHop }),
+    ...(d.med !== undefined ? { med: d.med } : {}),
+    ...(d.communities.length > 0 ? { communities: d.communities } : {}),
+    ...(d.largeCommunities.length > 0 ? { largeCommunities: d.largeCommunities } : {}),
+  };
+  const large = d.largeCommunities.map(formatLargeCommunity);
+  const key = [d.prefix.afi, asns.length, nextHop, d.med ?? '-', d.communities.join(','), large.join(',')].join('|');
+  return {
+    attributes,
+    nextHop,
+    key,
+    view: {
+      asPath: asns,
+      nextHop,
+      ...(d.med !== undefined ? { med: d.med } : {}),
+      communities: d.communities.map(formatCommunity),
+      largeCommunities: large,
+    },
+  };
 }
 
 export { AFI_IPV4 };

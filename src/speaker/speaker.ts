@@ -25,7 +25,7 @@ import { describeReason, PeerSession } from '../io/bgp-session.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { AdjRibOut } from './adj-rib-out.js';
 import { ReceivedRoutes, DEFAULT_STORE_LIMIT, type ReceivedRoute } from './adj-rib-in.js';
-import { exportRoutes, parseAnnouncements, type DesiredRoute, type ExportedRoute } from './export.js';
+import { exportRoutes, parseAnnouncements, routeView, type DesiredRoute, type ExportedRoute } from './export.js';
 import { encodeEndOfRib, encodeRibUpdates } from './updates.js';
 import type {
   Announcement,
@@ -62,9 +62,14 @@ interface PeerEntry {
   problems: string[];
   upSince: number | null;
   log: Logger;
+  /** ROUTE-REFRESH families waiting until our earlier output has been taken by the kernel. */
+  refreshPending: Set<number>;
+  cancelRefreshWait: (() => void) | null;
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+/** Prefixes named in one 'update sent' log line, each way; the counts are always there. */
+const LOG_PREFIXES = 20;
 
 /** Fields that only change what we export or how we judge received routes: applied without a reset. */
 const LIVE_FIELDS = new Set<string>(['ipv6NextHop', 'ipv4NextHop', 'maxPrefixes']);
@@ -180,6 +185,28 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     for (const e of this.peers.values()) this.sync(e);
   }
 
+  /**
+   * Resolves true once every UPDATE queued so far by set() (and anything else
+   * written before this call) has been handed to the kernel on the socket of
+   * every Established peer; false if that has not happened within timeoutMs.
+   * Peers that are not Established count as flushed: nothing of ours is
+   * queued for them, and their whole Adj-RIB-Out is sent on session up.
+   * A session that goes down while we wait counts as flushed too.
+   * "Handed to the kernel" is what a process can know: the bytes are in the
+   * socket's send buffer, not yet acknowledged by the peer. Writes made after
+   * this call do not delay it. Never rejects (a bad timeoutMs throws).
+   *
+   * Use: remove a floating address from the loopback only once the withdraw
+   * of its prefix was written (ExaBGP issue 993 removed it first).
+   */
+  flushed(timeoutMs: number): Promise<boolean> {
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      throw new TypeError(`flushed: timeoutMs: expected a number of milliseconds >= 0, got ${String(timeoutMs)}`);
+    }
+    const waits = [...this.peers.values()].map((e) => e.session.flushed(timeoutMs));
+    return Promise.all(waits).then((r) => r.every(Boolean));
+  }
+
   /** Send this NOTIFICATION, drop, reconnect after the backoff (BFD down: 6/10). */
   resetPeer(address: string, code: number, subcode: number, data?: Uint8Array): void {
     const e = this.peers.get(address);
@@ -265,9 +292,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, 'graceful stop'),
     );
     await this.bounded(Promise.all(closes), Math.max(0, deadline - this.clock.now()));
-    await this.listener?.close();
+    // Sockets first: a listening server only reports closed once its accepted sockets are.
+    for (const e of this.peers.values()) {
+      e.cancelRefreshWait?.();
+      e.session.dispose();
+    }
+    const listener = this.listener;
     this.listener = null;
-    for (const e of this.peers.values()) e.session.dispose();
+    if (listener) await this.bounded(listener.close(), Math.max(0, deadline - this.clock.now()));
     this.log.info('bgp speaker stopped');
   }
 
@@ -318,6 +350,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(cfg.connectRetryMs ? { connectRetry: cfg.connectRetryMs } : {}),
       ...(cfg.connectTimeoutMs !== undefined ? { connectTimeoutMs: cfg.connectTimeoutMs } : {}),
       ...(cfg.sendHoldMs !== undefined ? { sendHoldMs: cfg.sendHoldMs } : {}),
+      ...(cfg.openHoldMs !== undefined ? { openHoldMs: cfg.openHoldMs } : {}),
       clock: this.clock,
       logger: log,
       ...(this.opts.random ? { random: this.opts.random } : {}),
@@ -332,6 +365,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       problems: [],
       upSince: null,
       log,
+      refreshPending: new Set(),
+      cancelRefreshWait: null,
     };
     this.peers.set(cfg.address, e);
     session.on('state', (s) => {
@@ -343,6 +378,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       e.upSince = null;
       e.rib.clear();
       e.received.clear();
+      e.refreshPending.clear();
+      e.cancelRefreshWait?.();
+      e.cancelRefreshWait = null;
     });
     session.on('update', (u) => {
       e.updatesReceived++;
@@ -359,7 +397,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         log.info({ afi: m.afi, safi: m.safi }, 'route refresh for a family not negotiated: ignored');
         return;
       }
-      this.resend(e, m.afi, s.enhancedRouteRefresh);
+      this.onRefresh(e, m.afi);
     });
     if (!this.stopping) session.start();
   }
@@ -367,7 +405,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private checkMaxPrefixes(e: PeerEntry, sample: Prefix | undefined): void {
     const max = e.cfg.maxPrefixes;
     if (max === undefined || e.received.count <= max) return;
-    const afi = sample?.afi ?? AFI_IPV4;
+    // The limit counts both families together; the data names the family of the UPDATE
+    // that crossed it, or (after a reload lowered the limit) the family holding the most.
+    const afi = sample?.afi ?? (e.received.countOf(AFI_IPV6) > e.received.countOf(AFI_IPV4) ? AFI_IPV6 : AFI_IPV4);
     e.log.warn({ received: e.received.count, max }, 'maximum prefixes exceeded');
     // RFC 4486 4: Cease, Maximum Number of Prefixes Reached, with AFI/SAFI/limit data.
     e.session.reset({ code: ERR_CEASE, subcode: CEASE_MAX_PREFIXES, data: maxPrefixData(afi, 1, max) }, `more than ${max} prefixes received`);
@@ -429,8 +469,51 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     e.updatesSent += msgs.length;
     const announced = diff.announce.flat().map((r) => r.text);
     const withdrawn = diff.withdraw.map((r) => r.text);
-    e.log.info({ announced, withdrawn, updates: msgs.length }, 'update sent');
+    // The log names at most LOG_PREFIXES prefixes each way (a 10,000-prefix change is one short line).
+    e.log.info(
+      {
+        announced: announced.length > LOG_PREFIXES ? announced.slice(0, LOG_PREFIXES) : announced,
+        withdrawn: withdrawn.length > LOG_PREFIXES ? withdrawn.slice(0, LOG_PREFIXES) : withdrawn,
+        announcedCount: announced.length,
+        withdrawnCount: withdrawn.length,
+        updates: msgs.length,
+      },
+      'update sent',
+    );
     this.emit('update-sent', { address: e.cfg.address, announced, withdrawn });
+  }
+
+  /**
+   * ROUTE-REFRESH received. While our earlier output still waits in user
+   * space (the peer reads slowly), the answer is deferred and requests for
+   * the same family are merged: the peer gets the current table once, after
+   * its last request. Otherwise a peer asking again and again without reading
+   * would make us queue the whole table each time.
+   */
+  private onRefresh(e: PeerEntry, afi: number): void {
+    if (e.session.queuedBytes === 0 && e.refreshPending.size === 0) {
+      this.answerRefresh(e, afi);
+      return;
+    }
+    e.refreshPending.add(afi);
+    if (e.cancelRefreshWait) return;
+    e.log.debug({ afi, queued: e.session.queuedBytes }, 'route refresh deferred until our output is written');
+    e.cancelRefreshWait = e.session.whenWritten(() => {
+      e.cancelRefreshWait = null;
+      const fams = [...e.refreshPending];
+      e.refreshPending.clear();
+      for (const f of fams) this.answerRefresh(e, f);
+    });
+  }
+
+  private answerRefresh(e: PeerEntry, afi: number): void {
+    const s = e.session.session;
+    if (!s || !e.session.isEstablished) return;
+    try {
+      this.resend(e, afi, s.enhancedRouteRefresh);
+    } catch (err) {
+      e.log.error({ err: (err as Error).message, afi }, 'cannot answer the route refresh');
+    }
   }
 
   /** ROUTE-REFRESH: resend the family; RFC 7313 4: inside BoRR ... EoRR when negotiated. */
@@ -448,8 +531,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const msgs = encodeRibUpdates([...groups.values()], [], s.codec);
     if (e.session.writeUpdates(msgs)) e.updatesSent += msgs.length;
     if (enhanced) e.session.sendMessage({ type: 'route-refresh', afi, safi: 1, subtype: 2 });
-    e.log.info({ afi, routes: [...groups.values()].flat().length, enhanced }, 'route refresh answered');
-    this.emit('update-sent', { address: e.cfg.address, announced: [...groups.values()].flat().map((r) => r.text), withdrawn: [] });
+    const announced = [...groups.values()].flat().map((r) => r.text);
+    e.log.info({ afi, routes: announced.length, enhanced }, 'route refresh answered');
+    this.emit('update-sent', { address: e.cfg.address, announced, withdrawn: [] });
   }
 
   private peerStatus(e: PeerEntry): PeerStatus {
@@ -467,11 +551,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       localAddress: e.session.localAddress,
       remoteId: s?.remoteId ?? null,
       families: s ? [...s.families] : [],
-      announced: e.rib.routes().map((r) => r.view),
+      announced: e.rib.routes().map(routeView),
       receivedPrefixes: e.received.count,
       receivedCountOnly: e.received.countOnly,
       updatesSent: e.updatesSent,
       updatesReceived: e.updatesReceived,
+      outQueueBytes: e.session.queuedBytes,
       problems: [...e.problems],
     };
   }
@@ -511,6 +596,12 @@ function checkPeer(p: SpeakerPeer, at: string, localAsn: number): void {
   if (p.ipv4NextHop !== undefined && !net.isIPv4(p.ipv4NextHop)) throw new TypeError(`${at}.ipv4NextHop: expected an IPv4 address, got "${p.ipv4NextHop}"`);
   if (p.maxPrefixes !== undefined && (!Number.isInteger(p.maxPrefixes) || p.maxPrefixes < 1)) throw new TypeError(`${at}.maxPrefixes: expected a positive integer`);
   if (p.port !== undefined && (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)) throw new TypeError(`${at}.port: expected 1..65535`);
+  for (const k of ['connectTimeoutMs', 'sendHoldMs', 'openHoldMs'] as const) {
+    const v = p[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 86_400_000)) {
+      throw new TypeError(`${at}.${k}: expected milliseconds above 0 (at most a day), got ${String(v)}`);
+    }
+  }
   const r = p.connectRetryMs;
   if (r && (!(r.min > 0) || !(r.max >= r.min))) throw new TypeError(`${at}.connectRetryMs: expected 0 < min <= max`);
 }

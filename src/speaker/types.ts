@@ -39,6 +39,13 @@ export interface SpeakerPeer {
   connectTimeoutMs?: number;
   /** RFC 9687 SendHoldTime, ms. Default max(8 min, 2 x hold time). */
   sendHoldMs?: number;
+  /**
+   * How long to wait for the peer's OPEN once ours is sent (hold timer in
+   * OpenSent), ms. Default 30000: RFC 4271 8.2.2 suggests
+   * 4 minutes, but a peer that accepts TCP and never sends OPEN would keep
+   * the session from retrying that long (docs/speaker.md "Timers").
+   */
+  openHoldMs?: number;
 }
 
 export interface SpeakerOptions {
@@ -91,6 +98,8 @@ export interface PeerStatus {
   receivedCountOnly: boolean;
   updatesSent: number;
   updatesReceived: number;
+  /** Bytes written to this peer and not yet taken by the kernel (a peer that reads slowly). */
+  outQueueBytes: number;
   /** Things we cannot send to this peer and why ("2001:db8::1/128: no IPv6 next hop"). */
   problems: string[];
 }

@@ -168,10 +168,13 @@ t.test('send hold timer on a real socket: a peer that stops reading is dropped (
   await sp.start();
   await peer.established();
   await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'up');
-  // The peer stops reading, then asks for the table again and again: our output piles up.
+  // The peer stops reading while our routes keep changing: our output piles up past the kernel buffers.
   peer.socket!.pause();
-  sp.set(Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.1/32`, prepend: 0, med: i })));
-  for (let i = 0; i < 4; i++) peer.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 });
+  for (let round = 1; round <= 20 && (sp.status()[0]?.outQueueBytes ?? 0) === 0; round++) {
+    sp.set(Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.1/32`, prepend: 0, med: round * 20_000 + i })));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok((sp.status()[0]?.outQueueBytes ?? 0) > 0, 'bytes wait in user space');
   await peer.until(() => sp.status()[0]?.state === 'Idle', 10_000, 'dropped by the send hold timer');
   t.match(states.at(-1), /send-hold-timer-expired/);
   t.match(sp.status()[0]?.lastError, /send-hold-timer-expired: Send Hold Timer Expired \(sent\)/);
