@@ -5,7 +5,7 @@
  * 4-octet AS capability, AS numbers above 65535 become AS_TRANS and AS4_PATH /
  * AS4_AGGREGATOR carry the real ones (RFC 6793 4.2.2).
  */
-import { writeIpv4, writeIpv6 } from './address.js';
+import { parseIpv4, writeIpv4, writeIpv6 } from './address.js';
 import { hasFourOctetAsn, writeAsPath } from './as-path.js';
 import { AS_TRANS, AttrFlag, AttrType } from './constants.js';
 import { familyKey } from './update-decode.js';
@@ -79,7 +79,16 @@ export function writeMpReachHead(w: Writer, afi: number, safi: number, nextHops:
     w.u8(16 * nextHops.length);
     for (const nh of nextHops) {
       w.ensure(16);
-      writeIpv6(nh, w.buf, w.pos);
+      if (parseIpv4(nh) >= 0) {
+        // An IPv4 next hop for IPv6 NLRI (a session with no IPv6 address): sent as the
+        // IPv4-mapped IPv6 address (RFC 4291 2.5.5.2), as FRR does.
+        w.buf.fill(0, w.pos, w.pos + 10);
+        w.buf[w.pos + 10] = 0xff;
+        w.buf[w.pos + 11] = 0xff;
+        writeIpv4(nh, w.buf, w.pos + 12);
+      } else {
+        writeIpv6(nh, w.buf, w.pos);
+      }
       w.pos += 16;
     }
   } else if (afi === AFI_IPV4) {

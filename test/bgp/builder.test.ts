@@ -154,3 +154,9 @@ t.test('Extended Length is set exactly when a value exceeds 255 octets', async (
     t.same(decodeAll([encodeMessage(m, FOUR)], FOUR)[0], m);
   }
 });
+
+t.test('an IPv4 next hop for IPv6 prefixes is sent IPv4-mapped (as FRR does)', async (t) => {
+  const msgs = buildUpdates({ announce: [{ attributes: { origin: 0, asPath: [{ type: 'sequence', asns: [65001] }] }, prefixes: [{ afi: 2, addr: '2001:db8::', len: 32 }], ipv6NextHops: ['10.255.2.1'] }], withdraw: [] }, FOUR);
+  t.equal(toHex(msgs[0]!), toHex(update('', '40 01 01 00' + '40 02 06 02 01 0000fde9' + '80 0e 1a 0002 01 10 00000000000000000000ffff0aff0201 00 20 20010db8', '')));
+  t.same(decodeAll(msgs, FOUR)[0]!.attributes.mpReach?.nextHops, ['::ffff:aff:201']);
+});
