@@ -2,8 +2,8 @@
  * Test-side helpers for the sd_notify addon: build it when missing (a fresh
  * clone), and a receiving socket that plays systemd's notify socket.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { nativeAddonPath, packageRoot, loadNative, parseNotification, type NativeDgram } from '../../../src/daemon/sdnotify.js';
@@ -12,23 +12,49 @@ export const ROOT = packageRoot();
 
 /** Builds systemd/native with node-gyp if the .node file is not there; returns the loaded addon. */
 export function ensureNative(): NativeDgram {
-  if (!existsSync(nativeAddonPath(ROOT))) {
-    // node-gyp: the project's (a dev dependency of the tooling), else the one bundled with npm.
-    const candidates = [
-      join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-      join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    ];
-    const gyp = candidates.find((c) => existsSync(c));
-    if (!gyp) throw new Error(`node-gyp not found (${candidates.join(', ')}): cannot build systemd/native`);
-    // Headers: Debian's nodejs ships them under /usr/include/node, so no download is needed.
-    const prefix = dirname(dirname(process.execPath));
-    const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-    execFileSync(process.execPath, [gyp, 'rebuild', ...nodedir, '-C', join(ROOT, 'systemd', 'native')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      timeout: 120_000,
-    });
+  const target = nativeAddonPath(ROOT);
+  if (!existsSync(target)) {
+    // Test files run in parallel: one builds (mkdir is the lock), the others wait for the result.
+    const lock = join(ROOT, 'systemd', 'native', '.build-lock');
+    let owner = false;
+    try {
+      mkdirSync(lock);
+      owner = true;
+    } catch {
+      // someone else is building
+    }
+    if (owner) {
+      try {
+        if (!existsSync(target)) build();
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+    } else {
+      const deadline = Date.now() + 180_000;
+      while (!existsSync(target) && existsSync(lock) && Date.now() < deadline) sleepSync(100);
+      if (!existsSync(target)) build(); // the other builder failed or left: try ourselves, errors surface here
+    }
   }
   return loadNative();
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function build(): void {
+  // node-gyp: the project's (a dev dependency of the tooling), else the one bundled with npm.
+  const candidates = [
+    join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  const gyp = candidates.find((c) => existsSync(c));
+  if (!gyp) throw new Error(`node-gyp not found (${candidates.join(', ')}): cannot build systemd/native`);
+  // Headers: Debian's nodejs ships them under /usr/include/node, so no download is needed.
+  const prefix = dirname(dirname(process.execPath));
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir, '-C', join(ROOT, 'systemd', 'native')], { encoding: 'utf8', timeout: 170_000 });
+  if (r.status !== 0) throw new Error(`building systemd/native failed (exit ${r.status}): ${(r.stderr ?? '').slice(-2000)}`);
 }
 
 export interface Received {
