@@ -10,7 +10,7 @@
  * Needs root, ip, tshark, FRR (zebra, bfdd, bgpd).
  */
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { cleanup, waitFor, sleep, Netns, veth, missingPrerequisites } from '../../test/lib/netns.js';
 import { startFrr, FRR_LIBEXEC, type FrrHandle } from '../../test/lib/daemons.js';
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     return p;
   });
   const t0 = Date.now();
+  const loadBefore = loadavg()[0]!;
   let stalls = 0;
   console.log(`running ${DURATION_MS / 1000}s: ${INTERVAL} ms x ${MULT}, ${HOGS} CPU hogs, main-thread stall ${STALL_MS} ms every ${STALL_EVERY} ms`);
   while (Date.now() - t0 < DURATION_MS) {
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const detect = INTERVAL * MULT;
   const result = {
     command: `node --import tsx bench/bfd/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other work on the box adds to the hogs)`,
     durationS: Math.round((Date.now() - t0) / 1000),
     config: { intervalMs: INTERVAL, mult: MULT, hogs: HOGS, stallMs: STALL_MS, stallEveryMs: STALL_EVERY, stalls },
     ours: {

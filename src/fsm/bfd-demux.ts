@@ -59,10 +59,18 @@ export class BfdDemux<S> {
 
   /** The session configured for a source, used to attribute transport-level discards. */
   bySource(src: { peer: string; local?: string | undefined; multihop: boolean }): S | undefined {
-    return (
+    const exact =
       this.byPath.get(pathKey({ peer: src.peer, local: src.local, multihop: src.multihop }))?.session ??
-      this.byPath.get(pathKey({ peer: src.peer, multihop: src.multihop }))?.session
-    );
+      this.byPath.get(pathKey({ peer: src.peer, multihop: src.multihop }))?.session;
+    if (exact !== undefined || src.local !== undefined) return exact;
+    // Our address unknown (no raw socket): the only session for this peer and hop mode, if one.
+    let found: S | undefined;
+    for (const e of this.byPath.values()) {
+      if (e.path.peer !== src.peer || e.path.multihop !== src.multihop) continue;
+      if (found !== undefined) return undefined; // ambiguous
+      found = e.session;
+    }
+    return found;
   }
 
   /**

@@ -242,6 +242,11 @@ export class BfdManager extends EventEmitter {
         this.global = { received: m.global.received, discards: m.global.discards };
         this.ttlCheck = m.global.ttlCheck;
         break;
+      case 'session-error': {
+        const s = this.statuses.get(m.key);
+        if (s && this.desired.has(m.key)) this.statuses.set(m.key, { ...s, error: m.error });
+        break;
+      }
       case 'done':
         this.pending.get(m.id)?.resolve();
         this.pending.delete(m.id);

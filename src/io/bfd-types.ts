@@ -42,6 +42,8 @@ export interface BfdStatus extends Omit<BfdSessionSnapshot, 'lastStateChangeAt'>
   worker: BfdWorkerState;
   /** Set when the state shown was not learnt on the wire, e.g. 'worker-exited'. */
   reason?: string;
+  /** Why the session could not be created (e.g. the local address is not configured); retried every 5 s. */
+  error?: string;
 }
 
 export interface BfdStateEventOut {
@@ -77,4 +79,5 @@ export type FromWorker =
   | { t: 'state'; ev: BfdStateEventOut }
   | { t: 'status'; sessions: BfdStatus[]; global: Omit<BfdGlobalCounters, 'workerRestarts'> }
   | { t: 'done'; id: number }
+  | { t: 'session-error'; key: string; error: string }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown> };

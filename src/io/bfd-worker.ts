@@ -187,11 +187,15 @@ async function bindSource(local: string | undefined): Promise<{ socket: dgram.So
     // uniqueness: bind fails if the port is taken, and we draw again).
     const port = BFD_SOURCE_PORT_MIN + (randomBytes(2).readUInt16BE(0) % (BFD_SOURCE_PORT_MAX - BFD_SOURCE_PORT_MIN + 1));
     const socket = dgram.createSocket({ type: 'udp4' });
-    const ok = await new Promise<boolean>((resolve) => {
-      socket.once('error', () => resolve(false));
-      socket.bind({ port, address: local ?? '0.0.0.0', exclusive: true }, () => resolve(true));
+    const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      socket.once('error', (e) => resolve(e));
+      socket.bind({ port, address: local ?? '0.0.0.0', exclusive: true }, () => resolve(undefined));
     });
-    if (ok) {
+    if (err && err.code !== 'EADDRINUSE') {
+      socket.close();
+      throw new Error(`bfd: cannot bind ${local ?? '0.0.0.0'}:${port}: ${err.code ?? err.message}${err.code === 'EADDRNOTAVAIL' ? ' (local address not configured on this host)' : ''}`);
+    }
+    if (!err) {
       socket.removeAllListeners('error');
       // RFC 5881 5 / RFC 5883 5: TTL 255 on every packet sent.
       socket.setTTL(BFD_TTL);
@@ -245,6 +249,35 @@ async function add(key: string, o: BfdSessionOptions): Promise<void> {
   scheduleStatus();
 }
 
+/**
+ * A session whose socket cannot be set up yet (typically: its local address is not on the box
+ * yet) is retried every 5 s until it works or is removed; the error shows in status.
+ */
+const retries = new Map<string, NodeJS.Timeout>();
+function cancelRetry(key: string): void {
+  const r = retries.get(key);
+  if (r) clearTimeout(r);
+  retries.delete(key);
+}
+async function addOrRetry(key: string, o: BfdSessionOptions): Promise<void> {
+  try {
+    await add(key, o);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log('error', 'bfd session could not be created; retrying in 5 s', { key, peer: o.peer, err: error });
+    post({ t: 'session-error', key, error });
+    if (closing || sessions.has(key)) return;
+    cancelRetry(key);
+    retries.set(
+      key,
+      setTimeout(() => {
+        retries.delete(key);
+        if (!closing) serial(() => addOrRetry(key, o));
+      }, 5000),
+    );
+  }
+}
+
 function sameIdentity(a: BfdSessionOptions, b: BfdSessionOptions): boolean {
   return (
     a.peer === b.peer &&
@@ -258,7 +291,7 @@ function sameIdentity(a: BfdSessionOptions, b: BfdSessionOptions): boolean {
 
 async function update(key: string, o: BfdSessionOptions): Promise<void> {
   const e = sessions.get(key);
-  if (!e) return add(key, o);
+  if (!e) return addOrRetry(key, o);
   if (sameIdentity(e.o, o)) {
     // RFC 5880 6.8.3: a timer change starts a Poll Sequence inside the session.
     e.session.update({ minTxMs: o.minTxMs, minRxMs: o.minRxMs, multiplier: o.multiplier });
@@ -333,12 +366,18 @@ process.on('message', (m: ToWorker) => {
   if (closing) return;
   switch (m.t) {
     case 'add':
-      serial(() => add(m.key, m.o));
+      serial(() => addOrRetry(m.key, m.o));
       break;
     case 'update':
+      if (retries.has(m.key)) {
+        cancelRetry(m.key);
+        serial(() => addOrRetry(m.key, m.o));
+        break;
+      }
       serial(() => update(m.key, m.o));
       break;
     case 'remove':
+      cancelRetry(m.key);
       serial(async () => {
         await remove(m.key);
         post({ t: 'done', id: m.id });
@@ -346,6 +385,7 @@ process.on('message', (m: ToWorker) => {
       break;
     case 'close':
       closing = true;
+      for (const k of [...retries.keys()]) cancelRetry(k);
       void chain.then(async () => {
         await Promise.all([...sessions.keys()].map((k) => remove(k)));
         post({ t: 'done', id: m.id });

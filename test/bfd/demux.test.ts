@@ -31,6 +31,7 @@ t.test('RFC 5880 6.8.6 checks 7-9: session selection', async (t) => {
   t.match(d.lookup(pkt({ your: 5, state: 3 }), { peer: '10.0.0.2', multihop: true }), { ok: false, reason: 'wrong-hop-mode' });
   t.same(d.lookup(pkt({ your: 0, state: 1 }), { peer: '10.9.0.2', local: '10.8.0.1', multihop: true }), { ok: true, session: 'B' });
   t.same(d.lookup(pkt({ your: 0, state: 1 }), { peer: '10.9.0.2', local: '10.8.0.9', multihop: true }), { ok: false, reason: 'no-session' }, 'local address must match when configured');
+  t.same(d.lookup(pkt({ your: 0, state: 1 }), { peer: '10.9.0.2', multihop: true }), { ok: true, session: 'B' }, 'our address unknown: the one session for the peer');
   t.throws(() => d.add(5, { peer: '1.1.1.1', multihop: false }, 'C'));
   t.throws(() => d.add(9, { peer: '10.0.0.2', multihop: false }, 'C'));
   d.remove(5);

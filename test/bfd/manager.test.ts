@@ -58,7 +58,7 @@ t.test('two managers come Up at 100 ms x 3 and survive a 2 s main-thread stall',
 t.test('live timer change goes through Poll/Final on both sides', async (t) => {
   const { a, b } = pair();
   t.teardown(() => Promise.all([a.close(), b.close()]));
-  await waitFor(() => up(a) && up(b) && a.status('p')[0]!.negotiatedTxMs === 100, { timeoutMs: 10_000, what: 'Up' });
+  await waitFor(() => up(a) && up(b) && a.status('p')[0]!.negotiatedTxMs === 100 && !a.status('p')[0]!.polling, { timeoutMs: 10_000, what: 'Up, first Poll done' });
   const polls = a.status('p')[0]!.counters.pollSequences;
   a.update('p', { peer: '127.0.0.1', multihop: false, minTxMs: 250, minRxMs: 200, multiplier: 4, passive: false, peerPort: B_PORT });
   await waitFor(
@@ -154,6 +154,17 @@ t.test('hostile packets are counted and dropped; TTL other than 255 is discarded
   t.ok(n('unknown-your-discriminator') >= 1, 'unknown discriminator counted');
   t.ok(up(a) && up(b), 'session unharmed');
   t.equal(c.workerRestarts, 0, 'the worker never died');
+});
+
+t.test('a session whose local address is not on the box shows the error and is retried', async (t) => {
+  const m = new BfdManager({ logger, ports: { single: base + 10, multi: base + 11 } });
+  t.teardown(() => m.close());
+  m.add('x', { peer: '127.0.0.1', local: '192.0.2.77', multihop: false, minTxMs: 300, minRxMs: 300, multiplier: 3, passive: false });
+  const s = await waitFor(() => m.status('x')[0]?.error, { timeoutMs: 5000, what: 'error in status' });
+  t.match(s, /EADDRNOTAVAIL|address not available/i);
+  t.equal(m.status('x')[0]?.state, 'down');
+  await m.remove('x');
+  t.same(m.status(), []);
 });
 
 t.test('bad options fail at the caller with the field named', async (t) => {
