@@ -13,7 +13,9 @@
  * every 100 ms (GoBGP: every 1 s, as each query runs the `gobgp` CLI, a Go
  * program that costs the 2-CPU machine real CPU). "Established" is the sender's: the Since time (ms) of its BGP
  * protocol toward that receiver, so it is the same clock for all three.
- * Peak memory is VmHWM of the receiving process.
+ * Peak memory is VmHWM of the receiving process; CPU is utime+stime of the
+ * receiver from its start to the full count, and of the sender over the same
+ * time (is the sender the limit?).
  *
  * The table: /24s from 16.0.0.0 up, generated into the sender's config as
  * static routes; every --per-path consecutive prefixes share one large
@@ -35,7 +37,7 @@ import { haveCommand, run, sleep, waitFor } from '../../src/lab/run.js';
 import { checkFlags, intFlag } from '../lib/args.js';
 import { startDaemon, type BenchDaemon } from '../lib/daemon.js';
 import { printMachine } from '../lib/machine-info.js';
-import { memory, mib } from '../lib/proc-stats.js';
+import { cpuSeconds, memory, mib, processTree } from '../lib/proc-stats.js';
 
 const USAGE =
   'usage: node dist/bench/receive/run.js [--prefixes 1..2000000 (default 1000000)] [--per-path 1..2000000 (default 4)] [--timeout-s 10..3600 (default 900, per receiver)] [--only ours|bird|gobgp]';
@@ -143,11 +145,18 @@ interface Measured {
   fromEstablishedS: number;
   hwmKiB: number;
   rssAfterKiB: number;
+  /** utime+stime of the receiver (process tree) from its start to the full count. */
+  cpuS: number;
+  /** utime+stime of the sender BIRD over the same time. */
+  senderCpuS: number;
   extra: string;
 }
 
-async function measure(p: Probe, startedAt: number): Promise<Measured> {
+const treeCpu = (pid: number): number => processTree(pid).reduce((a, p) => a + cpuSeconds(p), 0);
+
+async function measure(p: Probe, startedAt: number, senderPid: number): Promise<Measured> {
   const deadline = startedAt + timeoutS * 1000;
+  const sender0 = cpuSeconds(senderPid);
   let establishedAt: number | undefined;
   let count = 0;
   let lastMoveAt = performance.now();
@@ -171,6 +180,8 @@ async function measure(p: Probe, startedAt: number): Promise<Measured> {
     if (count >= N && establishedAt !== undefined) {
       const pid = p.pid();
       const hwm = pid !== undefined ? memory(pid).hwm : NaN;
+      const cpuS = pid !== undefined ? treeCpu(pid) : NaN;
+      const senderCpuS = cpuSeconds(senderPid) - sender0;
       await sleep(2000);
       const rss = pid !== undefined ? memory(pid).rss : NaN;
       return {
@@ -180,6 +191,8 @@ async function measure(p: Probe, startedAt: number): Promise<Measured> {
         fromEstablishedS: (at - establishedAt) / 1000,
         hwmKiB: hwm,
         rssAfterKiB: rss,
+        cpuS,
+        senderCpuS,
         extra: p.extra ? await p.extra() : '',
       };
     }
@@ -189,7 +202,7 @@ async function measure(p: Probe, startedAt: number): Promise<Measured> {
 
 /** measure(), then "from Established" taken from the sender's clock (the receiver is still up). */
 async function measureWithSender(sender: Sender, key: string, p: Probe, startedAt: number): Promise<Measured> {
-  const m = await measure(p, startedAt);
+  const m = await measure(p, startedAt, sender.proc.pid!);
   const est = await senderEstablishedAt(sender, key);
   if (est === undefined) throw new Error(`${p.name}: the sender's session is not Established after the load (it flapped?)`);
   return { ...m, fromEstablishedS: (m.doneWall - est) / 1000 };
@@ -357,7 +370,8 @@ try {
     results.push(r);
     console.log(
       `${r.name.padEnd(12)} all ${N} received ${r.fromEstablishedS.toFixed(1).padStart(6)} s after Established (${r.fromStartS.toFixed(1)} s after process start)   ` +
-        `peak RSS (VmHWM) ${mib(r.hwmKiB).padStart(7)} MiB   RSS 2 s later ${mib(r.rssAfterKiB)} MiB${r.extra ? `   ${r.extra}` : ''}`,
+        `peak RSS (VmHWM) ${mib(r.hwmKiB).padStart(7)} MiB   RSS 2 s later ${mib(r.rssAfterKiB)} MiB   ` +
+        `CPU ${r.cpuS.toFixed(1)} s (sender ${r.senderCpuS.toFixed(1)} s = ${((r.senderCpuS / r.fromStartS) * 100).toFixed(0)} % of a core)${r.extra ? `   ${r.extra}` : ''}`,
     );
     // Let the sender notice the session is gone before the next receiver.
     await sleep(1000);
@@ -366,8 +380,13 @@ try {
   await cleanup.cleanup();
 }
 console.log('');
-console.log('receiver      from Established   from start   peak RSS');
-for (const r of results) console.log(`${r.name.padEnd(12)}  ${`${r.fromEstablishedS.toFixed(1)} s`.padStart(16)}   ${`${r.fromStartS.toFixed(1)} s`.padStart(10)}   ${mib(r.hwmKiB).padStart(7)} MiB`);
+console.log('receiver      from Established   from start   peak RSS      receiver CPU   sender CPU');
+for (const r of results) {
+  console.log(
+    `${r.name.padEnd(12)}  ${`${r.fromEstablishedS.toFixed(1)} s`.padStart(16)}   ${`${r.fromStartS.toFixed(1)} s`.padStart(10)}   ${mib(r.hwmKiB).padStart(7)} MiB   ` +
+      `${`${r.cpuS.toFixed(1)} s`.padStart(12)}   ${`${r.senderCpuS.toFixed(1)} s`.padStart(10)}`,
+  );
+}
 for (const f of failures) console.log(`did not finish: ${f}`);
 printMachine('machine (end)');
 if (failures.length) process.exitCode = 1;
