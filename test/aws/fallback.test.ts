@@ -2,6 +2,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { loadedSdkClients } from '../../src/aws/clients.js';
 import { createFallback, verdictHealthy } from '../../src/aws/fallback.js';
 import type { ProbeFn } from '../../src/aws/peer-health.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -12,7 +13,8 @@ import {
 } from './fixtures.js';
 
 const require = createRequire(import.meta.url);
-const sdkLoaded = () => [...new Set(Object.keys(require.cache).map((k) => /@aws-sdk[/\\](client-[a-z0-9-]+)/.exec(k)?.[1]).filter((x) => x !== undefined))];
+/** SDK client packages in the main thread's module cache: must stay empty (they load in the worker). */
+const sdkInMainThread = () => [...new Set(Object.keys(require.cache).map((k) => /@aws-sdk[/\\](client-[a-z0-9-]+)/.exec(k)?.[1]).filter((x) => x !== undefined))];
 
 /** Let probes, timers' callbacks and runs finish (bounded). */
 async function settle(fb: { idle(): Promise<void> }): Promise<void> {
@@ -34,7 +36,8 @@ t.test('no fallback configured: no SDK import, nothing runs', async (t) => {
   await fb.onVerdict({ state: 'down' });
   t.same(fb.status().configured, []);
   await fb.close();
-  t.same(sdkLoaded(), [], 'no @aws-sdk client module loaded');
+  t.same(sdkInMainThread(), [], 'no @aws-sdk client module loaded');
+  t.same(await loadedSdkClients(), [], 'no SDK worker either');
 });
 
 t.test('verdict mapping', async (t) => {
@@ -57,7 +60,7 @@ t.test('route tables end to end: verdicts and the peer check drive failover and 
   t.teardown(() => fb.close());
   await settle(fb);
   t.equal(fake.calls.length, 0, 'own state unknown: no call');
-  t.same(sdkLoaded(), [], 'SDK not loaded before the first call');
+  t.same(await loadedSdkClients(), [], 'SDK not loaded before the first call');
 
   // Peer healthy after rise=2 probes; our verdict up: both healthy, already in sync.
   clock.advance(1000);
@@ -67,7 +70,8 @@ t.test('route tables end to end: verdicts and the peer check drive failover and 
   t.equal(fb.status().peer?.healthy, true);
   t.equal(fake.mutatingCalls().length, 0, 'in sync: no change');
   t.equal(fb.status().routeTables?.last?.outcome, 'in-sync');
-  t.same(sdkLoaded().sort(), ['client-ec2'], 'only the client the configured action needs');
+  t.same(await loadedSdkClients(), ['ec2'], 'only the client the configured action needs, in the worker');
+  t.same(sdkInMainThread(), [], 'never in the main thread');
 
   // Peer fails: after fall=2 probes, B takes every route.
   peer.set(false);
@@ -126,7 +130,8 @@ t.test('runs are serialized and verdicts arriving during a run are coalesced', a
   t.equal(tgwTargets(fake.state)['tgw-rtb-0aaaaaaaaaaaaaa01 10.100.0.0/16'], ATT_B, 'final view acted on');
   t.equal(fb.status().selfState, 'up');
   t.notOk(fake.state.vifs.find((v) => v.id === VIF_1)?.test, 'final verdict up: no DX test left running');
-  t.same(sdkLoaded().sort(), ['client-direct-connect', 'client-ec2']);
+  t.same((await loadedSdkClients()).sort(), ['directconnect', 'ec2']);
+  t.same(sdkInMainThread(), []);
 });
 
 t.test('an incomplete run is retried with backoff by the clock, and completes', async (t) => {
