@@ -19,6 +19,13 @@ import { ensureNative, NotifyReceiver, ROOT } from './helpers/native.js';
 const native = ensureNative();
 const children = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+// tap ends a test that runs over its timeout with SIGTERM: 'exit' handlers do not run then.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  });
+}
 
 t.test('bgp-sidecar run speaks sd_notify to the socket it is given', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-notify-'));

@@ -27,6 +27,13 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
+// tap ends a test that runs over its timeout with SIGTERM: 'exit' handlers do not run then.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  });
+}
 
 function startHarness(t: Test, env: NodeJS.ProcessEnv): Harness {
   const child = spawn(process.execPath, ['--import', 'tsx', HARNESS], {

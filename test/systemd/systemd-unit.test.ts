@@ -46,6 +46,13 @@ async function missing(): Promise<string | undefined> {
 
 const kills: Array<() => void> = [];
 process.on('exit', () => { for (const k of kills) k(); });
+// tap ends a test that runs over its timeout with SIGTERM: 'exit' handlers do not run then.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    for (const k of kills) k();
+    process.exit(1);
+  });
+}
 
 t.test('the installed unit under a real systemd', async (t) => {
   const why = await missing();
