@@ -22,6 +22,7 @@ import type { BfdStateName } from '../bfd/constants.js';
 import type { BfdSessionOptions } from '../io/bfd-types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
+import { staticAnnouncements, withAnnounceDefaults } from './announcements.js';
 import { ControlServer } from './control-server.js';
 import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
@@ -333,25 +334,11 @@ export class Daemon {
   }
 
   private staticAnnouncements(): Announcement[] {
-    const a = this.cfg.announce;
-    return this.cfg.prefixes.map((prefix) => ({
-      prefix,
-      prepend: a.prepend,
-      ...(a.med !== undefined ? { med: a.med } : {}),
-      ...(a.communities.length ? { communities: [...a.communities] } : {}),
-      ...(a.largeCommunities.length ? { largeCommunities: [...a.largeCommunities] } : {}),
-    }));
+    return staticAnnouncements(this.cfg.prefixes, this.cfg.announce);
   }
 
-  /** `announce` med and communities are defaults for policy announcements that do not set their own. */
   private withDefaults(list: Announcement[]): Announcement[] {
-    const a = this.cfg.announce;
-    return list.map((r) => ({
-      ...r,
-      ...(r.med === undefined && a.med !== undefined ? { med: a.med } : {}),
-      ...(r.communities === undefined && a.communities.length ? { communities: [...a.communities] } : {}),
-      ...(r.largeCommunities === undefined && a.largeCommunities.length ? { largeCommunities: [...a.largeCommunities] } : {}),
-    }));
+    return withAnnounceDefaults(list, this.cfg.announce);
   }
 
   /** Push the desired announcements to the speaker when they changed. */
