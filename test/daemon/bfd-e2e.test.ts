@@ -39,6 +39,7 @@ t.test('strict BFD gates the BGP session; BFD Down resets it with Cease 6/10', a
     peers: [{ address: '127.0.0.1', asn: 65000, port, bfd: { 'min-tx-ms': 50, 'min-rx-ms': 50, multiplier: 3, strict: true } }],
     control: { socket: join(dir, 'c.sock') },
     metrics: false,
+    'log-level': process.env['DAEMON_TEST_LOG'] ?? 'silent',
   }));
   // The real manager, on test ports, sending to the peer's test port.
   const components = {

@@ -51,6 +51,7 @@ t.test('a failing check withdraws, a recovered one announces again', async (t) =
     policy: { role: 'standby' },
     control: { socket: join(dir, 'c.sock') },
     metrics: false,
+    'log-level': process.env['DAEMON_TEST_LOG'] ?? 'silent',
   }));
   const running = await runDaemon({ configFile: file, version: 'test', logger: pino({ level: 'silent' }), env: {} });
   t.teardown(() => running.stop());
