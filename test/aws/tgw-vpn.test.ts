@@ -176,3 +176,20 @@ t.test('several pairs, explicit route tables', async (t) => {
   t.equal(tgwTargets(fake.state)[`${TGW_RTB_1} 10.100.0.0/16`], ATT_P, 'unlisted table untouched');
   void VPN_B;
 });
+
+t.test('hostile answers: odd telemetry status, garbage body', async (t) => {
+  const { fake, tgw } = await setup(t);
+  setTunnels(fake.state, VPN_P, [false, false]);
+  fake.faults.push({
+    action: 'DescribeVpnConnections', kind: 'body', status: 200,
+    body: `<DescribeVpnConnectionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><vpnConnectionSet><item><vpnConnectionId>${VPN_P}</vpnConnectionId><state>available</state><transitGatewayId>tgw-0123456789abcdef0</transitGatewayId><tagSet><item><key>dc1</key><value>primary</value></item></tagSet><vgwTelemetry><item><status>SIDEWAYS</status></item></vgwTelemetry></item></vpnConnectionSet></DescribeVpnConnectionsResponse>`,
+  });
+  const r = await tgw.run(true);
+  t.equal(r.outcome, 'error');
+  t.match(r.reason, /VgwTelemetry\[0\]\.Status is "SIDEWAYS" \(expected UP or DOWN\)/);
+  fake.faults.push({ action: 'DescribeVpnConnections', kind: 'body', status: 200, body: '<html><body>502 Bad Gateway</body></html>' });
+  const r2 = await tgw.run(true);
+  t.equal(r2.outcome, 'error');
+  t.equal(fake.mutatingCalls().length, 0, 'nothing changed on bad answers');
+  t.equal((await tgw.run(true)).outcome, 'done', 'a good answer afterwards: acts');
+});
