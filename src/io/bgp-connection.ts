@@ -64,6 +64,8 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     private readonly socket: net.Socket,
     readonly direction: Direction,
     private readonly clock: Clock,
+    /** Bound on bytes queued in user space before 'overflow' (tests lower it). */
+    private readonly maxQueuedBytes = MAX_WRITE_QUEUE_BYTES,
   ) {
     super();
     this.parser = new BgpStreamParser();
@@ -106,7 +108,7 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     });
     this.reportWrite(false);
     const queued = this.socket.writableLength;
-    if (queued > MAX_WRITE_QUEUE_BYTES && !this.overflowed) {
+    if (queued > this.maxQueuedBytes && !this.overflowed) {
       this.overflowed = true;
       this.emit('overflow', queued);
     }

@@ -132,3 +132,25 @@ t.test('flushed(): peers not Established count as flushed; with no backlog it is
   await peer.until(() => peer.updates(mark).length === 1, 3_000, 'UPDATE at the peer');
   t.same((peer.updates(mark)[0] as UpdateMessage).nlri.map((p) => p.addr), ['172.16.1.1']);
 });
+
+t.test('ROUTE-REFRESH while our output is queued: answered once, after the backlog, with the current table', async (t) => {
+  const { peer, sp } = await setup(t);
+  const last = await backlog(t, peer, sp);
+  const refreshAt = peer.received.length;
+  // The peer asks five times without reading a byte (it can still write).
+  for (let i = 0; i < 5; i++) peer.send({ type: 'route-refresh', afi: 1, safi: 1, subtype: 0 });
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(sp.status()[0]?.state, 'Established');
+  peer.socket!.resume();
+  // Everything set() queued arrives, then one answer to the five requests.
+  const probe = '10.0.0.1';
+  const carrying = () => peer.updates(refreshAt).filter((u) => u.nlri.some((p) => p.addr === probe));
+  const lastMed = last * 20_000;
+  await peer.until(() => carrying().filter((u) => u.attributes.med === lastMed).length >= 2, 15_000, 'the refresh answer');
+  await sp.flushed(10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  // Each round set() announced the probe once; the refresh answers add one more of the last round.
+  const withLast = carrying().filter((u) => u.attributes.med === lastMed).length;
+  t.equal(withLast, 2, 'the last table once from set(), once as the (single) refresh answer, not five times');
+  t.equal(sp.status()[0]?.state, 'Established');
+});

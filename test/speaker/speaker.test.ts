@@ -202,6 +202,42 @@ t.test('maximum prefixes: Cease 6/1 with RFC 4486 data, then reconnect', async (
   t.match(sp.status()[0]?.lastError, /Maximum Number of Prefixes Reached/);
 });
 
+t.test('maximum prefixes crossed by IPv6 routes: Cease 6/1 data names AFI 2', async (t) => {
+  const { peer, sp } = await setup(t, { cfg: { maxPrefixes: 1 } });
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'up');
+  const nlri = [{ afi: 2 as const, addr: '2001:db8:1::', len: 48 }, { afi: 2 as const, addr: '2001:db8:2::', len: 48 }];
+  peer.send({
+    type: 'update',
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [{ type: 'sequence', asns: [REMOTE] }], mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::2'], nlri } },
+    nlri: [],
+  });
+  const n = (await peer.until(() => peer.messages(0, 'notification')[0], 3_000, 'NOTIFICATION')) as NotificationMessage;
+  t.same([n.code, n.subcode], [6, 1]);
+  // RFC 4486 4: AFI (2 octets) = 2 (IPv6), SAFI (1 octet) = 1 (unicast), upper bound (4 octets) = 1.
+  t.same([...n.data], [0, 2, 1, 0, 0, 0, 1]);
+});
+
+t.test('maximum prefixes lowered by a reload below what an IPv6-only peer sent: 6/1 names AFI 2', async (t) => {
+  const { peer, sp, cfg } = await setup(t, { cfg: { maxPrefixes: 10 } });
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'up');
+  const nlri = [{ afi: 2 as const, addr: '2001:db8:1::', len: 48 }, { afi: 2 as const, addr: '2001:db8:2::', len: 48 }];
+  peer.send({
+    type: 'update',
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [{ type: 'sequence', asns: [REMOTE] }], mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::2'], nlri } },
+    nlri: [],
+  });
+  await peer.until(() => sp.status()[0]?.receivedPrefixes === 2, 3_000, 'two received');
+  t.equal(peer.messages(0, 'notification').length, 0, 'within the limit');
+  sp.setPeers([{ ...cfg, maxPrefixes: 1 }]);
+  const n = (await peer.until(() => peer.messages(0, 'notification')[0], 3_000, 'NOTIFICATION')) as NotificationMessage;
+  t.same([n.code, n.subcode], [6, 1]);
+  t.same([...n.data], [0, 2, 1, 0, 0, 0, 1], 'AFI 2 (the family holding the prefixes), SAFI 1, limit 1');
+});
+
 t.test('received routes are counted and kept; withdrawals remove them', async (t) => {
   const { peer, sp } = await setup(t);
   await peer.established();

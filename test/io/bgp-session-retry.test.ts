@@ -1,0 +1,82 @@
+/**
+ * When the session reconnects after the peer closed it with a NOTIFICATION.
+ * Real loopback sockets, protocol time on a ManualClock: the IdleHoldTimer
+ * only fires when the test advances the clock, so "no reconnect before X ms"
+ * is checked exactly, not by sleeping.
+ */
+import t, { type Test } from 'tap';
+import { pino } from 'pino';
+import { Speaker } from '../../src/speaker/speaker.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { TestPeer } from '../speaker/bgp-test-peer.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+
+async function up(t: Test): Promise<{ peer: TestPeer; sp: Speaker; clock: ManualClock }> {
+  const clock = new ManualClock(1_000_000);
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    // Backoff from 100 ms up to 8 s; jitter factor ~1.0 so the delays are exact.
+    peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 8_000 } }],
+    logger,
+    clock,
+    random: () => 0.999_999,
+  });
+  t.teardown(async () => {
+    const stopping = sp.stop({ timeoutMs: 100 });
+    clock.advance(200);
+    await stopping;
+    await peer.close();
+  });
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  return { peer, sp, clock };
+}
+
+/** Advance the manual clock by `ms`, then give real sockets a moment; true if a new connection arrived. */
+async function reconnectsWithin(peer: TestPeer, clock: ManualClock, ms: number, before: number, expect = false): Promise<boolean> {
+  clock.advance(ms);
+  try {
+    // Expecting none: 300 ms of real time is plenty for a loopback connect that was started.
+    await peer.until(() => peer.connections > before, expect ? 3_000 : 300, 'reconnect');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function notifiedDown(peer: TestPeer, sp: Speaker, subcode: number): Promise<void> {
+  peer.send({ type: 'notification', code: 6, subcode, data: new Uint8Array(0) });
+  await peer.until(() => sp.status()[0]?.state === 'Idle', 3_000, 'Idle after the NOTIFICATION');
+}
+
+t.test('Cease 6/2 (Administrative Shutdown) from the peer: wait the backoff cap before reconnecting', async (t) => {
+  const { peer, sp, clock } = await up(t);
+  await notifiedDown(peer, sp, 2);
+  t.equal(await reconnectsWithin(peer, clock, 7_900, 1), false, 'no reconnect within 7.9 s (the backoff alone would be 100 ms)');
+  t.equal(await reconnectsWithin(peer, clock, 100, 1, true), true, 'reconnects at the cap, 8 s');
+  t.match(sp.status()[0]?.lastError, /Administrative Shutdown/);
+});
+
+t.test('Cease 6/3 (Peer De-configured) and 6/5 (Connection Rejected) hold off too', async (t) => {
+  const { peer, sp, clock } = await up(t);
+  await notifiedDown(peer, sp, 3);
+  t.equal(await reconnectsWithin(peer, clock, 7_900, 1), false, '6/3: not before the cap');
+  t.equal(await reconnectsWithin(peer, clock, 100, 1, true), true);
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established again');
+  await notifiedDown(peer, sp, 5);
+  t.equal(await reconnectsWithin(peer, clock, 7_900, 2), false, '6/5: not before the cap');
+  t.equal(await reconnectsWithin(peer, clock, 100, 2, true), true);
+});
+
+t.test('Cease 6/4 (Administrative Reset) from the peer: the normal backoff, back at once', async (t) => {
+  const { peer, sp, clock } = await up(t);
+  await notifiedDown(peer, sp, 4);
+  t.equal(await reconnectsWithin(peer, clock, 99, 1), false, 'not before the first backoff step');
+  t.equal(await reconnectsWithin(peer, clock, 1, 1, true), true, 'reconnects after 100 ms: the peer asked us back');
+});
