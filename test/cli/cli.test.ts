@@ -98,6 +98,19 @@ t.test('check-config: invalid file prints one line per problem, exit 1', async (
   t.equal(missing.err, `bgp-sidecar: cannot read ${join(dir, 'nope.yaml')}: no such file\n`);
 });
 
+t.test('check-config reads JSON files too', async (t) => {
+  const f = join(dir, 'good.json');
+  writeFileSync(f, JSON.stringify({ 'local-asn': 65001, prefixes: ['172.16.1.1/32'], peers: [{ address: '10.0.1.230', asn: 65000 }] }));
+  const r = await cli(['check-config', '-c', f, '--json']);
+  t.equal(r.code, 0);
+  t.equal((JSON.parse(r.out) as { localAsn: number }).localAsn, 65001);
+  const b = join(dir, 'bad.json');
+  writeFileSync(b, '{\n  "local-asn": 65001,\n  "peers": [ { "address": "10.0.1.230", "asn": "x" } ],\n}\n');
+  const e = await cli(['check-config', '-c', b]);
+  t.equal(e.code, 1);
+  t.match(e.err, new RegExp(`^bgp-sidecar: JSON syntax error: .* \\(${b.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:1\\)\n$`));
+});
+
 t.test('check-config: warnings go to stderr, still exit 0', async (t) => {
   const f = join(dir, 'ibgp.yaml');
   writeFileSync(f, 'local-asn: 65001\nprefixes: [172.16.1.1/32]\npeers:\n  - { address: 10.0.1.230, asn: 65001 }\n');
