@@ -223,7 +223,8 @@ export function createFallback(cfg: { aws?: AwsConfig | undefined; fallback?: Fa
           schedule(a, d);
         } else {
           retryDelay.delete(a);
-          schedule(a, interval(a));
+          // A flap guard's wait that ends before the next poll: look again right then.
+          schedule(a, Math.min(interval(a), r.wakeInMs ?? Infinity));
         }
       }
       lastResults = results;

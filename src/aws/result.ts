@@ -30,6 +30,8 @@ export interface RunResult {
   failures: string[];
   /** Clock time the run ended. */
   at: number;
+  /** Run again this soon (e.g. when a flap guard's wait ends) instead of at the next poll. */
+  wakeInMs?: number;
 }
 
 export function needsRetry(r: RunResult): boolean {

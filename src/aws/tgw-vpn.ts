@@ -97,6 +97,7 @@ export class TgwVpnFallback {
     const failures: string[] = [];
     const reasons: string[] = [];
     let applied = 0;
+    let wakeInMs: number | undefined;
     for (const pair of o.pairs ?? this.cfg.pairs) {
       if (!this.cfg.pairs.includes(pair)) throw new Error(`pair ${JSON.stringify(pair)} is not in fallback.tgw-vpn.pairs (${this.cfg.pairs.join(', ')})`);
       const r = await this.runPair(pair, dryRun, o.immediate ?? false).catch((err: unknown): PairRun => ({ outcome: 'error', reason: errorText(err), planned: [], applied: 0, failures: [errorText(err)] }));
@@ -106,9 +107,13 @@ export class TgwVpnFallback {
       failures.push(...r.failures);
       applied += r.applied;
       if (r.reason) reasons.push(`${pair}: ${r.reason}`);
+      if (r.wakeInMs !== undefined) wakeInMs = Math.min(wakeInMs ?? Infinity, r.wakeInMs);
       if (r.outcome === 'error') await this.notifier.notify({ kind: 'error', fallback: 'tgw-vpn', summary: `tgw-vpn ${pair}: ${r.reason ?? 'error'}` });
     }
-    this.last = { fallback: 'tgw-vpn', outcome, ...(reasons.length ? { reason: reasons.join('; ') } : {}), planned, applied, failures, at: this.now() };
+    this.last = {
+      fallback: 'tgw-vpn', outcome, ...(reasons.length ? { reason: reasons.join('; ') } : {}), planned, applied, failures, at: this.now(),
+      ...(wakeInMs !== undefined ? { wakeInMs: Math.max(0, wakeInMs) } : {}),
+    };
     return this.last;
   }
 
@@ -235,7 +240,7 @@ export class TgwVpnFallback {
       if (onPrimary.length === 0) return { outcome: 'in-sync', reason: 'primary down, no route left on it', planned: [], applied: 0, failures: [] };
       const downFor = now - (m.primaryDownSince ?? now);
       if (!immediate && downFor < this.cfg.failoverAfterMs) {
-        return { outcome: 'skipped', reason: `primary down for ${downFor} ms; failover after ${this.cfg.failoverAfterMs} ms`, planned: [], applied: 0, failures: [] };
+        return { outcome: 'skipped', reason: `primary down for ${downFor} ms; failover after ${this.cfg.failoverAfterMs} ms`, planned: [], applied: 0, failures: [], wakeInMs: this.cfg.failoverAfterMs - downFor };
       }
       if (!backupUp) {
         const reason = `primary ${primary.id} and backup ${backup.id} both have every tunnel down: nothing changes`;
@@ -258,7 +263,7 @@ export class TgwVpnFallback {
       if (this.cfg.failbackAfterMs === false && !immediate) return { outcome: 'skipped', reason: 'primary is up; failback is disabled (failback-after: false)', planned: [], applied: 0, failures: [] };
       const upFor = now - (m.primaryUpSince ?? now);
       if (!immediate && this.cfg.failbackAfterMs !== false && upFor < this.cfg.failbackAfterMs) {
-        return { outcome: 'skipped', reason: `primary up for ${upFor} ms; failback after ${this.cfg.failbackAfterMs} ms`, planned: [], applied: 0, failures: [] };
+        return { outcome: 'skipped', reason: `primary up for ${upFor} ms; failback after ${this.cfg.failbackAfterMs} ms`, planned: [], applied: 0, failures: [], wakeInMs: this.cfg.failbackAfterMs - upFor };
       }
       why = `primary ${primary.id} up and stable for ${upFor} ms`;
       changes = candidates.map((r) => ({ ...r, from: ba, to: pa, direction: 'failback' as const }));
@@ -311,6 +316,7 @@ export class TgwVpnFallback {
 }
 
 interface PairRun {
+  wakeInMs?: number;
   outcome: RunOutcome;
   reason?: string;
   planned: PlannedChange[];

@@ -211,3 +211,26 @@ t.test('real TCP peer check on loopback', async (t) => {
   await fb.idle();
   t.equal(targets(fake.state)[`${RTB_A1} 172.16.1.1/32`], ENI_B);
 });
+
+t.test('tgw-vpn: the run after failover-after comes when the wait ends, not at the next poll', async (t) => {
+  const fake = await startFakeAws(tgwState());
+  t.teardown(() => fake.close());
+  const { logger } = captureLogger();
+  const clock = new ManualClock();
+  const cfg = { aws: awsCfg(), fallback: fallbackCfg({ 'tgw-vpn': { pairs: ['dc1'], 'poll-interval': '1m', 'failover-after': '10s' } }) };
+  const fb = createFallback(cfg, { logger, clock, overrides: overridesFor(fake) });
+  t.teardown(() => fb.close());
+  await fb.onVerdict({ state: 'up' });
+  await settle(fb);
+  setTunnels(fake.state, VPN_P, [false, false]);
+  clock.advance(60_000); // poll: primary seen down, wait 10 s
+  await settle(fb);
+  t.equal(fb.status().tgwVpn?.last?.outcome, 'skipped');
+  clock.advance(9_999);
+  await settle(fb);
+  t.equal(fake.mutatingCalls().length, 0, 'not before failover-after');
+  clock.advance(1);
+  await settle(fb);
+  t.equal(fb.status().tgwVpn?.last?.outcome, 'done', 'at failover-after, 50 s before the next poll');
+  t.equal(tgwTargets(fake.state)['tgw-rtb-0aaaaaaaaaaaaaa01 10.100.0.0/16'], ATT_B);
+});
