@@ -5,7 +5,7 @@
  * actual transmit intervals of each side, measured on the wire (tshark on each side's egress).
  *
  *   node --import tsx bench/bfd/run.ts [--duration 10m] [--interval-ms 50] [--mult 3]
- *        [--stall-ms 500] [--stall-every-ms 3000] [--hogs 2] [--json out.json]
+ *        [--stall-ms 500] [--stall-every-ms 3000] [--hogs 2] [--rt 0] [--json out.json]
  *
  * Needs root, ip, tshark, FRR (zebra, bfdd, bgpd).
  */
@@ -33,6 +33,9 @@ const STALL_MS = Number(flag('stall-ms', '500'));
 const STALL_EVERY = Number(flag('stall-every-ms', '3000'));
 const HOGS = Number(flag('hogs', String(cpus().length)));
 const JSON_OUT = flag('json', '');
+/** SCHED_FIFO priority for our worker (BfdManager workerRealtime); 0 = off (default). */
+const RT = Number(flag('rt', '0'));
+if (RT > 0) process.env.BFD_NODE_RT = String(RT);
 const OURS = '10.81.0.1', PEER = '10.81.0.2';
 
 function pct(sorted: number[], p: number): number {
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     durationS: Math.round((Date.now() - t0) / 1000),
     config: { intervalMs: INTERVAL, mult: MULT, hogs: HOGS, stallMs: STALL_MS, stallEveryMs: STALL_EVERY, stalls },
     ours: {
+      workerLoopDelay: (await ours.counters()).loopDelay,
       falseDowns: oursAfter.counters.downTransitions - oursBefore,
       downEvents: ours.events.slice(eventsBefore).filter((e) => e.state === 'down').length,
       txIntervals: figures(times[OURS]!, detect),
@@ -211,6 +215,8 @@ function print(r: { durationS: number; config: Record<string, number>; ours: { f
   row('tx interval max', ms(o.max), ms(f.max));
   row(`gaps >= detection time`, o.gapsOverDetection, f.gapsOverDetection);
   for (const k of Object.keys(o.buckets)) row(`  ${k}`, o.buckets[k]!, f.buckets[k] ?? 0);
+  const ld = (r.ours as { workerLoopDelay?: { p99Ms: number; maxMs: number } }).workerLoopDelay;
+  if (ld) console.log(`\nour worker's event-loop delay: p99 ${ld.p99Ms.toFixed(1)} ms, max ${ld.maxMs.toFixed(1)} ms`);
 }
 
 main().catch(async (err: unknown) => {

@@ -24,8 +24,7 @@ export function parseIpv4Udp(b: Uint8Array): Ipv4ParseResult {
   // never fragmented, so a fragment is dropped rather than reassembled.
   const frag = ((b[6]! << 8) | b[7]!) & 0x3fff;
   if (frag !== 0) return { ok: false, why: 'fragment' };
-  // Linux raw sockets report the IPv4 total length in host order on some kernels; bound by the
-  // buffer either way.
+  // The UDP length bounds the payload; it must fit in what was received.
   const udpLen = (b[ihl + 4]! << 8) | b[ihl + 5]!;
   if (udpLen < 8 || ihl + udpLen > b.length) return { ok: false, why: 'bad-udp-length' };
   return {

@@ -5,7 +5,7 @@
  * Down first, with reason 'worker-exited'), and restarts the worker with a bounded backoff.
  */
 import { EventEmitter } from 'node:events';
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
@@ -35,6 +35,11 @@ export interface BfdManagerOptions {
    * starved by CPU-bound work; silently kept at 0 without root/CAP_SYS_NICE). null: leave as is.
    */
   workerNice?: number | null;
+  /**
+   * SCHED_FIFO priority (1-99) for the worker process, set with chrt(1) after it starts; off by
+   * default. Best effort: needs root or CAP_SYS_NICE; the kernel's RT throttling still caps it.
+   */
+  workerRealtime?: number | null;
   /** Restarts allowed within one minute before backing off to one try a minute (default 5). */
   maxRestartsPerMinute?: number;
 }
@@ -59,7 +64,7 @@ export class BfdManager extends EventEmitter {
   private child: ChildProcess | undefined;
   private workerState: BfdWorkerState = 'closed';
   private ttlCheck = false;
-  private global = { received: 0, discards: emptyDiscardCounters() };
+  private global = { received: 0, discards: emptyDiscardCounters(), loopDelay: { p99Ms: 0, maxMs: 0 } };
   private restarts: number[] = [];
   private restartCount = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -119,7 +124,7 @@ export class BfdManager extends EventEmitter {
 
   /** Packets that matched no session, and worker health. */
   counters(): BfdGlobalCounters {
-    return { received: this.global.received, discards: { ...this.global.discards }, ttlCheck: this.ttlCheck, workerRestarts: this.restartCount };
+    return { received: this.global.received, discards: { ...this.global.discards }, ttlCheck: this.ttlCheck, workerRestarts: this.restartCount, loopDelay: { ...this.global.loopDelay } };
   }
 
   /** Every session AdminDown, then the worker ends. */
@@ -166,6 +171,14 @@ export class BfdManager extends EventEmitter {
       for (const line of d.split('\n')) if (line.trim()) this.log.warn({ worker: child.pid, stderr: line.slice(0, 2000) }, 'bfd worker stderr');
     });
     child.on('message', (m: FromWorker) => this.onMessage(m));
+    const rt = this.o.workerRealtime;
+    if (rt !== undefined && rt !== null && child.pid !== undefined) {
+      const pid = child.pid;
+      execFile('chrt', ['-f', '-p', String(rt), String(pid)], (err, _out, stderr) => {
+        if (err) this.log.warn({ pid, priority: rt, err: (stderr || err.message).trim() }, 'bfd worker: cannot set SCHED_FIFO');
+        else this.log.info({ pid, priority: rt }, 'bfd worker runs SCHED_FIFO');
+      });
+    }
     child.on('error', (err) => this.log.error({ err: err.message }, 'bfd worker error'));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     // Queue the desired sessions; IPC preserves order, the worker handles them after 'ready'.
@@ -239,7 +252,7 @@ export class BfdManager extends EventEmitter {
       }
       case 'status':
         for (const s of m.sessions) if (this.desired.has(s.key)) this.statuses.set(s.key, s);
-        this.global = { received: m.global.received, discards: m.global.discards };
+        this.global = { received: m.global.received, discards: m.global.discards, loopDelay: m.global.loopDelay };
         this.ttlCheck = m.global.ttlCheck;
         break;
       case 'session-error': {

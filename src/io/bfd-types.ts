@@ -65,6 +65,8 @@ export interface BfdGlobalCounters {
   discards: DiscardCounters;
   ttlCheck: boolean;
   workerRestarts: number;
+  /** Event-loop delay of the worker since it started (ms): how late its timers can fire. */
+  loopDelay: { p99Ms: number; maxMs: number };
 }
 
 // ---- IPC ----

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { setPriority } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { systemClock } from '../util/clock.js';
 import {
   AUTH_TYPE_BY_NAME,
@@ -73,6 +74,9 @@ const demux = new BfdDemux<Entry>(() => randomBytes(4).readUInt32BE(0));
 const global = { received: 0, discards: emptyDiscardCounters() };
 let ttlCheck = false;
 let closing = false;
+// How late this event loop runs its timers: the health figure of the worker itself.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 // ---- receive path ----
 
@@ -352,7 +356,16 @@ function pushStatus(): void {
       ...snap,
     });
   }
-  post({ t: 'status', sessions: list, global: { received: global.received, discards: { ...global.discards }, ttlCheck } });
+  post({
+    t: 'status',
+    sessions: list,
+    global: {
+      received: global.received,
+      discards: { ...global.discards },
+      ttlCheck,
+      loopDelay: { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 },
+    },
+  });
 }
 
 // ---- IPC ----

@@ -172,6 +172,14 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     this.finishSoon(detail);
   }
 
+  /** Destroy now, even while a flushing close() lingers: nothing more goes out, no timer stays behind. */
+  destroy(detail = 'destroyed locally'): void {
+    this.closeTimer?.cancel();
+    this.closeTimer = null;
+    this.socket.destroy();
+    this.finish(detail);
+  }
+
   private finishSoon(detail: string): void {
     // The owner sees the connection as gone at once; the socket lingers only to flush.
     if (this.closed) return;

@@ -115,6 +115,8 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   private lastError: FsmReason | null = null;
   /** While stop() runs: the sockets it closes, to wait for. */
   private closing: Promise<void>[] | null = null;
+  /** Connections dropped but still flushing a final NOTIFICATION (bounded by CLOSE_FLUSH_MS). */
+  private readonly lingering = new Set<BgpConnection>();
 
   constructor(private readonly o: PeerSessionOptions) {
     super();
@@ -189,14 +191,17 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.primary.fsm.handle({ type: 'stop', notification: n, restart: true, ...(detail ? { detail } : {}) });
   }
 
-  /** Cancel everything without sending anything (tests, process exit). */
+  /** Cancel everything without sending anything more (tests, process exit, after stop()). */
   dispose(): void {
     for (const s of [this.primary, this.secondary]) {
       if (!s) continue;
       s.fsm.dispose();
       s.pending?.destroy();
-      s.conn?.close(false);
+      s.conn?.destroy();
     }
+    // A connection still flushing its NOTIFICATION to a peer that does not read: cut it now.
+    for (const c of this.lingering) c.destroy();
+    this.lingering.clear();
     this.secondary = null;
     this.stableTimer?.cancel();
   }
@@ -450,8 +455,13 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
         const c = slot.conn;
         slot.conn = null;
         if (c) {
-          this.closing?.push(c.whenSocketClosed());
+          const gone = c.whenSocketClosed();
+          this.closing?.push(gone);
           c.close(a.flush);
+          if (a.flush) {
+            this.lingering.add(c);
+            void gone.then(() => this.lingering.delete(c));
+          }
         }
         return;
       }

@@ -15,7 +15,8 @@ import pino from 'pino';
 import { BfdManager } from '../../../src/io/bfd-manager.js';
 
 const logger = pino({ level: process.env.BFD_NODE_LOG ?? 'warn' }, pino.destination(2));
-const m = new BfdManager({ logger });
+const rt = process.env.BFD_NODE_RT ? Number(process.env.BFD_NODE_RT) : null;
+const m = new BfdManager({ logger, workerRealtime: rt });
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 m.on('state', (ev) => out({ event: 'state', ev, at: Date.now() }));
 
