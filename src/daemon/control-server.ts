@@ -100,8 +100,13 @@ export class ControlServer {
     }
     server.on('error', (e) => logger.error({ err: e }, 'control socket error'));
     this.server = server;
-    if (gid !== undefined) await chown(path, -1, gid);
-    await chmod(path, this.opts.mode);
+    try {
+      if (gid !== undefined) await chown(path, -1, gid);
+      await chmod(path, this.opts.mode);
+    } catch (e) {
+      await this.close();
+      throw new ControlSocketError(`cannot set ${gid !== undefined ? `group ${gid} and ` : ''}mode 0${this.opts.mode.toString(8)} on ${path}: ${(e as Error).message}`);
+    }
     logger.info({ socket: path, mode: `0${this.opts.mode.toString(8)}`, gid }, 'control socket listening');
   }
 
