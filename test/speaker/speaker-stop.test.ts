@@ -1,0 +1,82 @@
+/**
+ * After stop() nothing of the speaker is left running: no protocol timer on
+ * the (manual) clock, no socket. And the 'peer-state' events carry decoded
+ * reasons. Real loopback sockets, protocol time on a ManualClock.
+ */
+import t from 'tap';
+import { pino } from 'pino';
+import { Speaker } from '../../src/speaker/speaker.js';
+import { ManualClock } from '../../src/util/clock.js';
+import type { PeerStateEvent } from '../../src/speaker/types.js';
+import { TestPeer } from './bgp-test-peer.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+
+t.test('stop(): no timer left on the clock, sockets closed, even when the peer does not read', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 1_000 } }],
+    logger,
+    clock,
+  });
+  t.teardown(() => peer.close());
+  const events: PeerStateEvent[] = [];
+  sp.on('peer-state', (e) => events.push(e));
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  sp.set([{ prefix: '172.16.1.1/32', prepend: 0 }]);
+  t.ok(clock.timerCount > 0, 'hold, keepalive and stability timers run while Established');
+  // The peer stops reading: our Cease cannot be flushed and the close has to be bounded.
+  peer.socket!.pause();
+  const stopping = sp.stop({ reason: 'test', timeoutMs: 1_000 });
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  for (let i = 0; i < 50 && !stopped; i++) {
+    clock.advance(100);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.ok(stopped, 'stop() resolved within its bound (manual time)');
+  t.equal(clock.timerCount, 0, 'no timer left on the clock');
+  peer.socket!.resume();
+  await peer.until(() => peer.socket!.destroyed || peer.socket!.readableEnded, 3_000, 'our side closed the connection');
+  t.same(
+    events.map((e) => e.state),
+    ['Connect', 'OpenSent', 'OpenConfirm', 'Established', 'Idle'],
+    'peer-state events in order',
+  );
+  t.match(events[3], { address: '127.0.0.1', state: 'Established', previous: 'OpenConfirm', reason: 'keepalive-received' });
+  t.match(events[4], { state: 'Idle', previous: 'Established', reason: /admin-stop: Cease\/Administrative Shutdown: "test" \(sent\)/ });
+});
+
+t.test("peer-state on the peer's NOTIFICATION: decoded reason with the shutdown communication", async (t) => {
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 60_000, max: 60_000 } }],
+    logger,
+  });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  const events: PeerStateEvent[] = [];
+  sp.on('peer-state', (e) => events.push(e));
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  // RFC 9003: length 11, "maintenance".
+  peer.send({ type: 'notification', code: 6, subcode: 2, data: Uint8Array.of(11, ...Buffer.from('maintenance')) });
+  await peer.until(() => events.some((e) => e.state === 'Idle'), 3_000, 'down');
+  t.match(events.at(-1), {
+    state: 'Idle',
+    previous: 'Established',
+    reason: 'notification-received: Cease/Administrative Shutdown: "maintenance" (received)',
+  });
+});
