@@ -80,3 +80,31 @@ t.test('Cease 6/4 (Administrative Reset) from the peer: the normal backoff, back
   t.equal(await reconnectsWithin(peer, clock, 99, 1), false, 'not before the first backoff step');
   t.equal(await reconnectsWithin(peer, clock, 1, 1, true), true, 'reconnects after 100 ms: the peer asked us back');
 });
+
+t.test('a peer that keeps closing the connection: retries at 100, 200, 400, 800 ms, capped, exactly', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const peer = new TestPeer({ asn: 65002 });
+  peer.rejectAll = true;
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 1_000 } }],
+    logger,
+    clock,
+    random: () => 0.999_999,
+  });
+  t.teardown(async () => {
+    const stopping = sp.stop({ timeoutMs: 100 });
+    clock.advance(200);
+    await stopping;
+    await peer.close();
+  });
+  await sp.start();
+  await peer.until(() => peer.connections === 1, 3_000, 'first attempt');
+  for (const [i, delay] of [100, 200, 400, 800, 1_000, 1_000].entries()) {
+    await peer.until(() => sp.status()[0]?.state === 'Idle', 3_000, `Idle after attempt ${i + 1}`);
+    t.equal(await reconnectsWithin(peer, clock, delay - 1, i + 1), false, `attempt ${i + 2} not before ${delay} ms`);
+    t.equal(await reconnectsWithin(peer, clock, 1, i + 1, true), true, `attempt ${i + 2} at ${delay} ms`);
+  }
+});
