@@ -80,3 +80,39 @@ t.test("peer-state on the peer's NOTIFICATION: decoded reason with the shutdown 
     reason: 'notification-received: Cease/Administrative Shutdown: "maintenance" (received)',
   });
 });
+
+t.test('stop() with a passive peer that does not read: bounded, listener closed', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
+    logger,
+    clock,
+    listen: { address: '127.0.0.1', port: 0 },
+  });
+  const peer = new TestPeer({ asn: 65002 });
+  t.teardown(() => peer.close());
+  await sp.start();
+  const { port } = sp.listenAddress!;
+  peer.connect('127.0.0.1', port, '127.0.0.2');
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  peer.socket!.pause();
+  const stopping = sp.stop({ timeoutMs: 300 });
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  // 1 s of protocol time: more than the 300 ms bound, less than the 2 s a flushing close may linger.
+  for (let i = 0; i < 10 && !stopped; i++) {
+    clock.advance(100);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (let i = 0; i < 50 && !stopped; i++) await new Promise((r) => setTimeout(r, 20));
+  t.ok(stopped, 'stop() resolved within its bound');
+  t.equal(clock.timerCount, 0, 'no timer left');
+  const refused = new TestPeer({ asn: 65002 });
+  t.teardown(() => refused.close());
+  const s = refused.connect('127.0.0.1', port, '127.0.0.2');
+  await refused.until(() => s.destroyed || s.readableEnded, 3_000, 'refused');
+  t.equal(refused.connections, 0, 'the listener is closed: nothing accepted');
+});
