@@ -108,3 +108,34 @@ t.test('a peer that keeps closing the connection: retries at 100, 200, 400, 800 
     t.equal(await reconnectsWithin(peer, clock, 1, i + 1, true), true, `attempt ${i + 2} at ${delay} ms`);
   }
 });
+
+t.test('a peer that accepts TCP and never sends OPEN: 4/0 after 30 s by default, after openHoldMs when set', async (t) => {
+  for (const [openHoldMs, expected] of [[undefined, 30_000], [5_000, 5_000]] as const) {
+    const clock = new ManualClock(1_000_000);
+    const peer = new TestPeer({ asn: 65002, autoOpen: false });
+    const port = await peer.listen('127.0.0.1');
+    const sp = new Speaker({
+      localAsn: 65001,
+      routerId: '10.255.0.1',
+      peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 1_000 }, ...(openHoldMs ? { openHoldMs } : {}) }],
+      logger,
+      clock,
+    });
+    t.teardown(async () => {
+      const stopping = sp.stop({ timeoutMs: 100 });
+      clock.advance(200);
+      await stopping;
+      await peer.close();
+    });
+    await sp.start();
+    await peer.until(() => peer.messages(0, 'open').length === 1, 3_000, 'our OPEN');
+    t.equal(sp.status()[0]?.state, 'OpenSent');
+    clock.advance(expected - 1);
+    await new Promise((r) => setTimeout(r, 50));
+    t.equal(peer.messages(0, 'notification').length, 0, `nothing before ${expected} ms`);
+    clock.advance(1);
+    const n = await peer.until(() => peer.messages(0, 'notification')[0], 3_000, 'Hold Timer Expired');
+    t.same(n.type === 'notification' && [n.code, n.subcode], [4, 0], `4/0 at ${expected} ms`);
+    t.equal(sp.status()[0]?.state, 'Idle', 'and the session retries after the backoff');
+  }
+});
