@@ -128,7 +128,7 @@ export function journalDestination(opts: JournalDestinationOptions = {}): Journa
  * The destination the daemon should log to: journald lines when stdout is
  * the journal stream, plain pino JSON on stdout otherwise.
  */
-export function defaultLogDestination(env: NodeJS.ProcessEnv = process.env, format: JournalFormat = 'text'): pino.DestinationStream {
-  if (isJournalStream(env, 1)) return journalDestination({ fd: 1, format });
-  return pino.destination({ dest: 1, sync: false, minLength: 0 });
+export function defaultLogDestination(env: NodeJS.ProcessEnv = process.env, format: JournalFormat = 'text', sync = false): pino.DestinationStream {
+  if (isJournalStream(env, 1)) return journalDestination({ fd: 1, format, sync });
+  return pino.destination({ dest: 1, sync, minLength: 0 });
 }
