@@ -6,9 +6,10 @@
  * Our daemon (`node dist/src/cli/main.js run --config`) runs in one network
  * namespace, BIRD plays the route server in another: one BIRD holds every BGP
  * protocol and BFD session, on 20 addresses of one veth (10.77.0.101..120);
- * our side has 20 addresses too (10.77.0.1..20), one per session, because
- * BIRD matches an incoming connection by the remote address alone. Once every session is Established and
- * every BFD session Up, and after a settle time, CPU is utime+stime over the
+ * our side has 20 addresses too (10.77.0.1..20), one per session: with one
+ * address on our side, BIRD 2.0.12 closed every session after the first
+ * (it matches an incoming connection by its remote address, whatever
+ * `local` says). Once every session is Established and every BFD session Up, and after a settle time, CPU is utime+stime over the
  * window of the daemon process and of its BFD worker (a forked child process,
  * src/io/bfd-manager.ts), each and summed; RSS (VmRSS of /proc/<pid>/status)
  * likewise. BIRD's CPU in the same window is printed too.
@@ -170,7 +171,7 @@ if (process.getuid?.() !== 0) {
 }
 
 printMachine('machine (start)');
-console.log(`bench:peers-cpu: daemon idle with real sessions to BIRD ${'(one BIRD, all sessions)'}; window ${seconds} s after ${settle} s settle`);
+console.log(`bench:peers-cpu: daemon idle with real sessions to BIRD (one BIRD, all sessions); window ${seconds} s after ${settle} s settle`);
 const results: Result[] = [];
 try {
   for (const s of SCENARIOS) {
