@@ -2,7 +2,7 @@
  * Fuzz run of the BGP stream parser (not part of `npm test`):
  *
  *   npm run fuzz -- [--count 1000000] [--seed 1]
- *   (node_modules/.bin/tsx fuzz/stream-parser.fuzz.ts --count 1000000 --seed 1)
+ *   (node_modules/.bin/tsx fuzz/run.ts --count 1000000 --seed 1)
  *
  * Feeds random and mutated messages (from a corpus of real captures, hand-built
  * fixtures and fast-check generated valid messages) through BgpStreamParser with

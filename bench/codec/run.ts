@@ -1,9 +1,8 @@
 /**
  * Codec throughput on a one-million-prefix IPv4 table.
  *
- *   npm run bench:codec
- *   (node_modules/.bin/tsc -p bench/codec/tsconfig.json && node dist/bench-codec/bench/codec/codec.bench.js:
- *    compiled like the daemon runs; under tsx the figures are lower)
+ *   npm run bench:codec       (= tsc -p . && node dist/bench/codec/run.js: compiled
+ *                              like the daemon runs; under tsx the figures are lower)
  *   options: --prefixes 1000000 --per-update 500 --runs 3
  *
  * "packed": prefixes grouped 500 to a shared attribute set, one UPDATE per group,
