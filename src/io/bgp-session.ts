@@ -370,10 +370,18 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   private collides(slot: Slot, remote: OpenMessage): boolean {
     const other = slot === this.primary ? this.secondary : this.primary;
     if (!other || (other.fsm.state !== 'OpenSent' && other.fsm.state !== 'OpenConfirm')) return false;
-    const survivor = collisionSurvivor(this.o.localOpen.bgpId, remote.bgpId, this.o.localAsn, remoteAsnOf(remote));
-    const winner = slot.direction === survivor ? slot : other;
+    // Who opened each connection: the socket's own direction (a primary slot may hold an accepted connection).
+    const dir = (x: Slot): Direction => x.conn?.direction ?? x.direction;
+    let winner: Slot;
+    if (dir(slot) === dir(other)) {
+      // Two connections opened by the same side are not a 6.8 collision: keep the older one.
+      winner = this.primary;
+    } else {
+      const survivor = collisionSurvivor(this.o.localOpen.bgpId, remote.bgpId, this.o.localAsn, remoteAsnOf(remote));
+      winner = dir(slot) === survivor ? slot : other;
+    }
     const loser = winner === slot ? other : slot;
-    this.log.info({ remoteId: remote.bgpId, localId: this.o.localOpen.bgpId, keep: winner.direction }, 'connection collision');
+    this.log.info({ remoteId: remote.bgpId, localId: this.o.localOpen.bgpId, keep: dir(winner) }, 'connection collision');
     if (winner !== this.primary) this.promote(winner);
     if (loser === slot) return true;
     loser.fsm.handle({ type: 'collision-dump' });

@@ -179,3 +179,30 @@ t.test('send hold timer on a real socket: a peer that stops reading is dropped (
   t.match(states.at(-1), /send-hold-timer-expired/);
   t.match(sp.status()[0]?.lastError, /send-hold-timer-expired: Send Hold Timer Expired \(sent\)/);
 });
+
+t.test('two connections opened by the peer itself are no RFC 4271 6.8 collision: the first one is kept', async (t) => {
+  // The peer's BGP Identifier is higher than ours: a 6.8 comparison would keep "the peer's
+  // connection", which here means either; the rule must not drop the older, working one.
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
+    logger,
+    listen: { address: '127.0.0.1', port: 0 },
+  });
+  const peer = new TestPeer({ asn: 65002, bgpId: '10.255.0.9', autoOpen: false });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  await sp.start();
+  const { port } = sp.listenAddress!;
+  peer.connect('127.0.0.1', port, '127.0.0.2');
+  await peer.until(() => peer.received.some((r) => r.conn === 0 && r.message.type === 'keepalive'), 3_000, 'first connection in OpenConfirm');
+  peer.connect('127.0.0.1', port, '127.0.0.2');
+  const n = (await peer.until(() => peer.received.find((r) => r.conn === 1 && r.message.type === 'notification')?.message, 3_000, 'the second one refused')) as NotificationMessage;
+  t.same([n.code, n.subcode], [6, 7], 'the newer connection gets Cease 6/7');
+  peer.send({ type: 'keepalive' }, peer.sockets[0]);
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established on the first connection');
+  t.equal(peer.received.filter((r) => r.conn === 0 && r.message.type === 'notification').length, 0, 'the first connection got no NOTIFICATION');
+});
