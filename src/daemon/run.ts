@@ -17,9 +17,18 @@ import type { Components } from './ports.js';
 import { createNotifier, type Notifier } from './sdnotify.js';
 import { Watchdog } from './watchdog.js';
 
-/** A failure to start, printed as one line per entry. */
+/**
+ * Exit status for a configuration that cannot be loaded or validated: EX_CONFIG
+ * from sysexits.h. The systemd unit lists it in RestartPreventExitStatus=, because
+ * restarting with the same file cannot help (systemd/bgp-sidecar.service).
+ */
+export const EX_CONFIG = 78;
+/** Exit status for any other failure to start (socket taken, port in use, ...): systemd may retry. */
+export const EX_START_FAILED = 1;
+
+/** A failure to start, printed as one line per entry; `exitCode` says whether a restart can help. */
 export class StartupError extends Error {
-  constructor(readonly lines: string[]) {
+  constructor(readonly lines: string[], readonly exitCode: number = EX_START_FAILED) {
     super(lines.join('\n'));
     this.name = 'StartupError';
   }
@@ -67,8 +76,9 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
   try {
     loaded = await load();
   } catch (e) {
-    if (e instanceof ConfigError) throw new StartupError(e.lines());
-    throw new StartupError([(e as Error).message]);
+    // loadConfigFile reports every load problem (unreadable file, syntax, validation) as a ConfigError.
+    if (e instanceof ConfigError) throw new StartupError(e.lines(), EX_CONFIG);
+    throw new StartupError([(e as Error).message], EX_START_FAILED);
   }
   const logger = o.logger ?? createLogger(loaded.config.logLevel);
   let notifier: Notifier;

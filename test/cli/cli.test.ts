@@ -1,7 +1,7 @@
 /**
  * The CLI: in-process through runCli() with a captured IO (the factory the
  * bin uses), plus the real bin as a child process for --version and for
- * `run` with a bad config (one clear line on stderr, exit 1, no stack).
+ * `run` with a bad config (one clear line per problem on stderr, exit 78 = EX_CONFIG, no stack).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -127,17 +127,37 @@ t.test('every example in config/ passes check-config', async (t) => {
   }
 });
 
-t.test('run with a bad config: one clear line per problem, exit 1, no stack', async (t) => {
+t.test('run with a bad config: one clear line per problem, exit 78 (EX_CONFIG), no stack', async (t) => {
   const r = bin(['run', '--config', bad]);
-  t.equal(r.code, 1);
+  t.equal(r.code, 78, 'EX_CONFIG: systemd must not restart (RestartPreventExitStatus=78)');
   t.equal(r.out, '', 'no log lines: the daemon never started');
   const lines = r.err.trim().split('\n');
-  t.equal(lines.length, 2);
-  t.match(lines[0], /^bgp-sidecar: peers\[0\]\.asn: expected an integer 1\.\.4294967295, got "abc"/);
+  t.same(lines, [
+    `bgp-sidecar: peers[0].asn: expected an integer 1..4294967295, got "abc" (${bad}:5:10)`,
+    `bgp-sidecar: peers[0].hold-time: expected 0 or an integer 3..65535 (seconds; RFC 4271 4.2 forbids 1 and 2), got 2 (${bad}:6:16)`,
+  ]);
   t.notMatch(r.err, /\n\s+at /, 'no stack trace');
   const missing = bin(['run', '--config', join(dir, 'missing.yaml')]);
-  t.equal(missing.code, 1);
+  t.equal(missing.code, 78, 'an unreadable file is a config problem too');
   t.equal(missing.err, `bgp-sidecar: cannot read ${join(dir, 'missing.yaml')}: no such file\n`);
+  const syntax = join(dir, 'syntax.yaml');
+  writeFileSync(syntax, 'local-asn: 65001\npeers: [\n');
+  const s = bin(['run', '--config', syntax]);
+  t.equal(s.code, 78, 'a YAML syntax error exits 78');
+  t.equal(s.err.trim().split('\n').length, 1, 'one line');
+  // In-process too: the code comes from the command, not from the bin.
+  const inproc = await cli(['run', '--config', bad]);
+  t.equal(inproc.code, 78);
+});
+
+t.test('the systemd unit does not restart on the config exit status, and does on others', async (t) => {
+  const { EX_CONFIG, EX_START_FAILED } = await import('../../src/daemon/run.js');
+  const unit = readFileSync(join(root, 'systemd', 'bgp-sidecar.service'), 'utf8');
+  const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => (m[1] ?? '').trim());
+  t.same(values('RestartPreventExitStatus').flatMap((v) => v.split(/\s+/)), [String(EX_CONFIG)], 'RestartPreventExitStatus lists exactly EX_CONFIG');
+  t.same(values('Restart'), ['on-failure'], 'Restart=on-failure: exit 1 (and crashes, watchdog kills) restart');
+  t.not(EX_START_FAILED, EX_CONFIG);
+  t.same(values('SuccessExitStatus').flatMap((v) => v.split(/\s+/)).filter((v) => v === String(EX_START_FAILED)), [], 'exit 1 is not declared a success');
 });
 
 t.test('run refuses to start when another daemon answers on the control socket: one line, exit 1', async (t) => {

@@ -1,4 +1,9 @@
-/** `bgp-sidecar run --config FILE [--log-level L]`: run the daemon in the foreground, JSON logs on stdout. */
+/**
+ * `bgp-sidecar run --config FILE [--log-level L]`: run the daemon in the foreground, JSON logs on stdout.
+ * Exit status: 0 after a clean stop; 78 (EX_CONFIG) when the config cannot be loaded or validated,
+ * one line per problem on stderr (systemd does not restart: RestartPreventExitStatus=78); 1 for any
+ * other failure to start.
+ */
 import { LOG_LEVELS, type LogLevel } from '../../../config/types.js';
 import { runDaemon, StartupError } from '../../../daemon/run.js';
 import { configOption } from '../../options.js';
@@ -31,7 +36,7 @@ export const run: CliCommand<RunArgs> = {
       setTimeout(() => process.exit(code), 1000).unref();
       return code;
     } catch (e) {
-      if (e instanceof StartupError) throw new CliError(e.lines);
+      if (e instanceof StartupError) throw new CliError(e.lines, e.exitCode);
       throw e;
     }
   },
