@@ -29,6 +29,9 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import { BgpConnection, connectTcp } from './bgp-connection.js';
 
 export const BGP_PORT = 179;
+/** Log rate of RFC 7606 repairs per peer. */
+export const REPAIR_LOG_MAX = 10;
+export const REPAIR_LOG_WINDOW_MS = 60_000;
 
 export interface PeerSessionOptions {
   address: string;
@@ -115,6 +118,8 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
   private lastError: FsmReason | null = null;
   /** While stop() runs: the sockets it closes, to wait for. */
   private closing: Promise<void>[] | null = null;
+  /** 'update repaired' log lines: at most REPAIR_LOG_MAX per REPAIR_LOG_WINDOW_MS, the rest counted. */
+  private repairLog = { since: -Infinity, logged: 0, suppressed: 0 };
   /** Connections dropped but still flushing a final NOTIFICATION (bounded by CLOSE_FLUSH_MS). */
   private readonly lingering = new Set<BgpConnection>();
 
@@ -404,7 +409,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       if (m.type === 'notification') {
         this.log.warn({ code: m.code, subcode: m.subcode, notification: notificationText(m.code, m.subcode, m.data) }, 'notification received');
       }
-      if (problems && problems.length > 0) this.log.warn({ problems }, 'update repaired (RFC 7606)');
+      if (problems && problems.length > 0) this.logRepaired(problems);
       slot.fsm.handle({ type: 'message', message: m });
     });
     conn.on('decode-error', (e) => {
@@ -433,6 +438,28 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       slot.conn = null;
       slot.fsm.handle({ type: 'tcp-failed', detail });
     });
+  }
+
+  /**
+   * RFC 7606 repairs are logged, but a peer sending a whole table of flawed
+   * UPDATEs must not flood the journal: REPAIR_LOG_MAX lines per window,
+   * then one line with the count of those not logged.
+   */
+  private logRepaired(problems: unknown[]): void {
+    const w = this.repairLog;
+    const now = this.o.clock.now();
+    if (now - w.since >= REPAIR_LOG_WINDOW_MS) {
+      if (w.suppressed > 0) this.log.warn({ notLogged: w.suppressed, windowMs: REPAIR_LOG_WINDOW_MS }, 'more updates repaired (RFC 7606), not logged one by one');
+      w.since = now;
+      w.logged = 0;
+      w.suppressed = 0;
+    }
+    if (w.logged < REPAIR_LOG_MAX) {
+      w.logged++;
+      this.log.warn({ problems }, 'update repaired (RFC 7606)');
+    } else {
+      w.suppressed++;
+    }
   }
 
   private onAction(slot: Slot, a: FsmAction): void {

@@ -116,3 +116,40 @@ t.test('stop() with a passive peer that does not read: bounded, listener closed'
   await refused.until(() => s.destroyed || s.readableEnded, 3_000, 'refused');
   t.equal(refused.connections, 0, 'the listener is closed: nothing accepted');
 });
+
+t.test('a peer sending many flawed UPDATEs (RFC 7606 treat-as-withdraw) does not flood the log', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const capture = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const clock = new ManualClock(1_000_000);
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port }],
+    logger: capture,
+    clock,
+  });
+  t.teardown(async () => {
+    const stopping = sp.stop({ timeoutMs: 100 });
+    clock.advance(200);
+    await stopping;
+    await peer.close();
+  });
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  // IPv4 NLRI without NEXT_HOP: a missing well-known mandatory attribute, RFC 7606 3(d) treat-as-withdraw.
+  const flawed = { type: 'update' as const, withdrawn: [], attributes: { origin: 0 as const, asPath: [{ type: 'sequence' as const, asns: [65002] }] } };
+  for (let i = 0; i < 50; i++) peer.send({ ...flawed, nlri: [{ afi: 1, addr: `10.7.${i}.0`, len: 24 }] });
+  await peer.until(() => sp.status()[0]?.updatesReceived === 50, 3_000, '50 UPDATEs handled');
+  const repaired = () => lines.filter((l) => l.msg === 'update repaired (RFC 7606)').length;
+  t.equal(repaired(), 10, 'ten logged in the window, not fifty');
+  t.equal(sp.status()[0]?.state, 'Established', 'the session stays up (RFC 7606)');
+  t.equal(sp.status()[0]?.receivedPrefixes, 0, 'treated as withdrawn: nothing kept');
+  clock.advance(60_000);
+  peer.send({ ...flawed, nlri: [{ afi: 1, addr: '10.8.0.0', len: 24 }] });
+  await peer.until(() => sp.status()[0]?.updatesReceived === 51, 3_000, 'one more');
+  t.match(lines.find((l) => l.msg === 'more updates repaired (RFC 7606), not logged one by one'), { notLogged: 40 }, 'the rest is counted');
+  t.equal(repaired(), 11, 'a new window logs again');
+});
