@@ -303,6 +303,9 @@ export class TgwVpnFallback {
       failures.push(`verify: ${errorText(err)}`);
     }
     if (remaining === 0) {
+      const ps = this.pairStatus.get(pair);
+      // Failover moves every route on the primary; failback may leave routes the backup had of its own.
+      if (ps) ps.routesOn = direction === 'failover' ? 'backup' : changes.length === onBackup.length ? 'primary' : 'mixed';
       await this.notifier.notify({ kind: 'action', fallback: 'tgw-vpn', summary: `tgw-vpn ${pair}: ${direction} of ${applied} route(s); ${why}`, details: { pair, changes: planned.map((p) => p.text) } });
       return { outcome: 'done', reason: why, planned, applied, failures };
     }

@@ -58,3 +58,23 @@ t.test('poller: never overlapping, keeps the last good answer on failure, polls 
   t.match(s.error, /ec2:DescribeRouteServerPeers: permission denied/);
   t.equal(s.result?.peers.length, 1, 'last good answer kept');
 });
+
+t.test('status lines for `bgp-sidecar status`', async (t) => {
+  const { formatFallbackStatus } = await import('../../src/aws/status-format.js');
+  const fake = await startFakeAws(tgwState());
+  t.teardown(() => fake.close());
+  const { logger } = captureLogger();
+  const fb = createFallback({ aws: awsCfg(), fallback: fallbackCfg({ 'tgw-vpn': { pairs: ['dc1'] } }) }, { logger, clock: new ManualClock(), overrides: overridesFor(fake) });
+  t.teardown(() => fb.close());
+  setTunnels(fake.state, VPN_P, [false, false]);
+  await fb.onVerdict({ state: 'up', verdict: 'up' });
+  await fb.idle();
+  const lines = formatFallbackStatus(JSON.parse(JSON.stringify(fb.status())));
+  t.match(lines[0], /^Fallback: tgw-vpn; verdict up$/);
+  t.match(lines.join('\n'), /tgw-vpn: last: done, 4\/4 change\(s\), dc1: primary vpn-0aaaaaaaaaaaaaa01 has every tunnel down/);
+  t.match(lines.join('\n'), /dc1: primary vpn-0aaaaaaaaaaaaaa01 0\/2 up, backup vpn-0bbbbbbbbbbbbbb01 1\/2 up; routes on backup; done/);
+  t.match(lines.join('\n'), /action: tgw-vpn dc1: failover of 4 route\(s\)/);
+  t.same(formatFallbackStatus(null), []);
+  t.same(formatFallbackStatus({ configured: [] }), []);
+  t.same(formatFallbackStatus({ configured: ['route-tables'], routeTables: 'garbage', recent: [1, null] }), ['Fallback: route-tables; verdict not yet known']);
+});

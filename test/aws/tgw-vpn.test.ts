@@ -39,7 +39,7 @@ t.test('failover when every primary tunnel is down and the backup has one up; fa
   t.equal(after[`${TGW_RTB_2} 10.200.0.0/16`], ATT_VPC, 'static route to another attachment untouched');
   t.same(fake.callsOf('ReplaceTransitGatewayRoute').length, 3);
   t.same(fake.callsOf('ModifyTransitGatewayPrefixListReference').length, 1);
-  t.match(tgw.status().pairs[0], { pair: 'dc1', routesOn: 'primary', primary: { tunnelsUp: 0 }, backup: { tunnelsUp: 1 } });
+  t.match(tgw.status().pairs[0], { pair: 'dc1', routesOn: 'backup', primary: { tunnelsUp: 0 }, backup: { tunnelsUp: 1 } });
 
   fake.reset();
   t.equal((await tgw.run(true)).outcome, 'in-sync', 'second run: no call');
@@ -72,6 +72,7 @@ t.test('failover when every primary tunnel is down and the backup has one up; fa
   t.equal(back[`${TGW_RTB_1} pl-0fedcba9876543210`], ATT_P);
   t.equal(back[`${TGW_RTB_2} 10.100.0.0/16`], ATT_P);
   t.equal(back[`${TGW_RTB_2} 10.200.0.0/16`], ATT_VPC);
+  t.match(tgw.status().pairs[0], { routesOn: 'primary' });
 });
 
 t.test('failover-after: the primary must stay down that long', async (t) => {
