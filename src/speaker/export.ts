@@ -28,7 +28,11 @@ interface ParsedPrefix {
   prefix: Prefix;
   text: string;
   key: string;
+  /** parseAnnouncements call that last saw it: a second sighting in the same call is a duplicate. */
+  seen: number;
 }
+
+let generation = 0;
 
 /**
  * Parse caches, so that set() with the same 10,000 prefixes again and again
@@ -47,9 +51,18 @@ function parsePrefixCached(text: string): ParsedPrefix {
   const hit = prefixCache.get(text);
   if (hit) return hit;
   const prefix = parsePrefix(text);
-  const p = { prefix, text: formatPrefix(prefix), key: prefixKey(prefix) };
+  const key = prefixKey(prefix);
+  // "10.0.0.1/32" and "10.0.0.1" are one prefix: share the entry so duplicates are caught.
+  const same = prefixCache.get(key);
+  const p = same ?? { prefix, text: formatPrefix(prefix), key, seen: 0 };
   prefixCache.set(text, p);
+  prefixCache.set(key, p);
   return p;
+}
+
+/** Where an announcement is, for errors (built only on the error paths). */
+function where(i: number): string {
+  return `announcements[${i}]`;
 }
 
 function listKey(list: readonly string[]): string {
@@ -59,39 +72,39 @@ function listKey(list: readonly string[]): string {
 /** Validates and normalises the daemon's announcements; throws a TypeError naming the entry and field. */
 export function parseAnnouncements(routes: readonly Announcement[]): DesiredRoute[] {
   if (!Array.isArray(routes)) throw new TypeError('announcements: expected an array');
-  bound(prefixCache, routes.length);
+  bound(prefixCache, 2 * routes.length); // two entries per prefix: its text and its key
   bound(communityCache, routes.length);
   bound(largeCache, routes.length);
-  const out: DesiredRoute[] = [];
-  const seen = new Set<string>();
-  routes.forEach((r, i) => {
-    const at = `announcements[${i}]`;
-    if (r === null || typeof r !== 'object') throw new TypeError(`${at}: expected an object with prefix and prepend`);
+  const out: DesiredRoute[] = new Array<DesiredRoute>(routes.length);
+  const gen = ++generation;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r === null || typeof r !== 'object') throw new TypeError(`${where(i)}: expected an object with prefix and prepend`);
     let pp: ParsedPrefix;
     try {
       pp = parsePrefixCached(r.prefix);
     } catch (e) {
-      throw new TypeError(`${at}.prefix: ${(e as Error).message}`);
+      throw new TypeError(`${where(i)}.prefix: ${(e as Error).message}`);
     }
-    if (seen.has(pp.key)) throw new TypeError(`${at}.prefix: ${pp.text} is listed twice`);
-    seen.add(pp.key);
+    if (pp.seen === gen) throw new TypeError(`${where(i)}.prefix: ${pp.text} is listed twice`);
+    pp.seen = gen;
     if (!Number.isInteger(r.prepend) || r.prepend < 0 || r.prepend > MAX_PREPEND) {
-      throw new TypeError(`${at}.prepend: expected an integer 0..${MAX_PREPEND}, got ${String(r.prepend)}`);
+      throw new TypeError(`${where(i)}.prepend: expected an integer 0..${MAX_PREPEND}, got ${String(r.prepend)}`);
     }
     if (r.med !== undefined && (!Number.isInteger(r.med) || r.med < 0 || r.med > 0xffffffff)) {
-      throw new TypeError(`${at}.med: expected an integer 0..4294967295, got ${String(r.med)}`);
+      throw new TypeError(`${where(i)}.med: expected an integer 0..4294967295, got ${String(r.med)}`);
     }
     const ctext = r.communities ?? [];
     const ltext = r.largeCommunities ?? [];
-    if (!Array.isArray(ctext)) throw new TypeError(`${at}.communities: expected a list of "asn:value"`);
-    if (!Array.isArray(ltext)) throw new TypeError(`${at}.largeCommunities: expected a list of "global:local1:local2"`);
+    if (!Array.isArray(ctext)) throw new TypeError(`${where(i)}.communities: expected a list of "asn:value"`);
+    if (!Array.isArray(ltext)) throw new TypeError(`${where(i)}.largeCommunities: expected a list of "global:local1:local2"`);
     const ck = listKey(ctext);
     let communities = communityCache.get(ck);
     if (!communities) {
       try {
         communities = [...new Set(ctext.map(parseCommunity))].sort((a, b) => a - b);
       } catch (e) {
-        throw new TypeError(`${at}.communities: ${(e as Error).message}`);
+        throw new TypeError(`${where(i)}.communities: ${(e as Error).message}`);
       }
       communityCache.set(ck, communities);
     }
@@ -101,21 +114,23 @@ export function parseAnnouncements(routes: readonly Announcement[]): DesiredRout
       try {
         largeCommunities = ltext.map(parseLargeCommunity);
       } catch (e) {
-        throw new TypeError(`${at}.largeCommunities: ${(e as Error).message}`);
+        throw new TypeError(`${where(i)}.largeCommunities: ${(e as Error).message}`);
       }
       largeCache.set(lk, largeCommunities);
     }
-    out.push({
+    const d: DesiredRoute = {
       prefix: pp.prefix,
       text: pp.text,
       key: pp.key,
       prepend: r.prepend,
-      ...(r.med !== undefined ? { med: r.med } : {}),
       communities,
       largeCommunities,
-      profile: `${pp.prefix.afi}|${r.prepend}|${r.med ?? '-'}|${communities.join(',')}|${lk}`,
-    });
-  });
+      // The raw community texts: equal texts are equal lists (the key, built per profile, is exact).
+      profile: `${pp.prefix.afi}|${r.prepend}|${r.med ?? '-'}|${ck}|${lk}`,
+    };
+    if (r.med !== undefined) d.med = r.med;
+    out[i] = d;
+  }
   return out;
 }
 

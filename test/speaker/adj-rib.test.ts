@@ -2,7 +2,7 @@
 import t from 'tap';
 import { AdjRibOut } from '../../src/speaker/adj-rib-out.js';
 import { ReceivedRoutes } from '../../src/speaker/adj-rib-in.js';
-import { exportRoutes, parseAnnouncements } from '../../src/speaker/export.js';
+import { exportRoutes, parseAnnouncements, routeView } from '../../src/speaker/export.js';
 import { formatCommunity, parseCommunity, parseLargeCommunity } from '../../src/speaker/communities.js';
 import type { UpdateMessage } from '../../src/bgp/types.js';
 
@@ -90,5 +90,35 @@ t.test('received store: implicit withdraw, withdrawals, count-only past the key 
   st.clear();
   t.equal(st.count, 0);
   t.notOk(st.countOnly);
+  t.end();
+});
+
+t.test('parseAnnouncements: the caches never hide an error or a duplicate', (t) => {
+  const list = [{ prefix: '10.0.0.1/32', prepend: 0, communities: ['65001:1'] }];
+  t.equal(parseAnnouncements(list)[0]?.text, '10.0.0.1/32');
+  t.equal(parseAnnouncements(list)[0]?.text, '10.0.0.1/32', 'second call, cached: same result');
+  t.throws(() => parseAnnouncements([...list, { prefix: '10.0.0.1', prepend: 1 }]), /announcements\[1\]\.prefix: 10\.0\.0\.1\/32 is listed twice/,
+    'a bare address and its /32 are the same prefix, cached or not');
+  t.throws(() => parseAnnouncements([...list, { prefix: '10.0.0.1/32', prepend: 1 }]), /announcements\[1\]\.prefix: .* listed twice/);
+  t.same(parseAnnouncements(list).map((d) => d.text), ['10.0.0.1/32'], 'a failed call leaves nothing behind');
+  t.throws(() => parseAnnouncements([{ prefix: '10.0.0.2/32', prepend: 0, communities: ['65001:1', 'x'] }]), /announcements\[0\]\.communities/);
+  t.throws(() => parseAnnouncements([{ prefix: '10.0.0.2/32', prepend: 0, communities: ['65001:1', 'x'] }]), /announcements\[0\]\.communities/, 'still refused the second time');
+  t.throws(() => parseAnnouncements([{ prefix: '10.0.0.0/33', prepend: 0 }]), /announcements\[0\]\.prefix/);
+  t.throws(() => parseAnnouncements([{ prefix: '10.0.0.0/33', prepend: 0 }]), /announcements\[0\]\.prefix/, 'a bad prefix is never cached');
+  t.throws(() => parseAnnouncements([null as unknown as { prefix: string; prepend: number }]), /announcements\[0\]: expected an object/);
+  t.end();
+});
+
+t.test('export: prefixes of one profile share one attribute object; status views are copies', (t) => {
+  const d = parseAnnouncements(Array.from({ length: 100 }, (_, i) => ({ prefix: `10.1.0.${i}/32`, prepend: 2, communities: ['65001:1'] })));
+  const { routes } = exportRoutes(d, ctx);
+  const all = [...routes.values()];
+  t.ok(all.every((r) => r.attributes === all[0]!.attributes), 'one attribute object for the 100 prefixes');
+  t.equal(new Set(all.map((r) => r.key)).size, 1, 'one key');
+  const v = routeView(all[0]!);
+  v.asPath.push(1);
+  v.communities.push('x');
+  t.same(routeView(all[1]!).asPath, [4_200_000_000, 4_200_000_000, 4_200_000_000], 'changing a view changes nothing shared');
+  t.same(routeView(all[1]!).communities, ['65001:1']);
   t.end();
 });
