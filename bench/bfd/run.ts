@@ -5,7 +5,7 @@
  * actual transmit intervals of each side, measured on the wire (tshark on each side's egress).
  *
  *   node --import tsx bench/bfd/run.ts [--duration 10m] [--interval-ms 50] [--mult 3]
- *        [--stall-ms 500] [--stall-every-ms 3000] [--hogs 2] [--rt 0] [--json out.json]
+ *        [--stall-ms 500] [--stall-every-ms 3000] [--hogs 2] [--rt 10] [--json out.json]
  *
  * Needs root, ip, tshark, FRR (zebra, bfdd, bgpd).
  */
@@ -33,9 +33,9 @@ const STALL_MS = Number(flag('stall-ms', '500'));
 const STALL_EVERY = Number(flag('stall-every-ms', '3000'));
 const HOGS = Number(flag('hogs', String(cpus().length)));
 const JSON_OUT = flag('json', '');
-/** SCHED_FIFO priority for our worker (BfdManager workerRealtime); 0 = off (default). */
-const RT = Number(flag('rt', '0'));
-if (RT > 0) process.env.BFD_NODE_RT = String(RT);
+/** SCHED_FIFO priority for our worker (BfdManager workerRealtime, default 10); 0 = SCHED_OTHER (nice -10 only). */
+const RT = Number(flag('rt', '10'));
+process.env.BFD_NODE_RT = String(RT);
 const OURS = '10.81.0.1', PEER = '10.81.0.2';
 
 function pct(sorted: number[], p: number): number {
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     command: `node --import tsx bench/bfd/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
     machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other work on the box adds to the hogs)`,
     durationS: Math.round((Date.now() - t0) / 1000),
-    config: { intervalMs: INTERVAL, mult: MULT, hogs: HOGS, stallMs: STALL_MS, stallEveryMs: STALL_EVERY, stalls },
+    config: { intervalMs: INTERVAL, mult: MULT, hogs: HOGS, stallMs: STALL_MS, stallEveryMs: STALL_EVERY, stalls, workerFifo: RT },
     ours: {
       workerLoopDelay: (await ours.counters()).loopDelay,
       falseDowns: oursAfter.counters.downTransitions - oursBefore,

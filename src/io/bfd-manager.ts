@@ -36,8 +36,10 @@ export interface BfdManagerOptions {
    */
   workerNice?: number | null;
   /**
-   * SCHED_FIFO priority (1-99) for the worker process, set with chrt(1) after it starts; off by
-   * default. Best effort: needs root or CAP_SYS_NICE; the kernel's RT throttling still caps it.
+   * SCHED_FIFO priority (1-99) for the worker process, set with chrt(1) after it starts
+   * (default 10; null: leave the worker SCHED_OTHER). Under a saturated CPU this is what keeps
+   * 50 ms transmit intervals tight (see docs/performance.md, BFD). Best effort: needs root or
+   * CAP_SYS_NICE, a warning is logged otherwise; the kernel's RT throttling still caps it.
    */
   workerRealtime?: number | null;
   /** Restarts allowed within one minute before backing off to one try a minute (default 5). */
@@ -171,8 +173,8 @@ export class BfdManager extends EventEmitter {
       for (const line of d.split('\n')) if (line.trim()) this.log.warn({ worker: child.pid, stderr: line.slice(0, 2000) }, 'bfd worker stderr');
     });
     child.on('message', (m: FromWorker) => this.onMessage(m));
-    const rt = this.o.workerRealtime;
-    if (rt !== undefined && rt !== null && child.pid !== undefined) {
+    const rt = this.o.workerRealtime === undefined ? 10 : this.o.workerRealtime;
+    if (rt !== null && child.pid !== undefined) {
       const pid = child.pid;
       execFile('chrt', ['-f', '-p', String(rt), String(pid)], (err, _out, stderr) => {
         if (err) this.log.warn({ pid, priority: rt, err: (stderr || err.message).trim() }, 'bfd worker: cannot set SCHED_FIFO');

@@ -47,6 +47,8 @@ export interface PeerSessionOptions {
   /** Hold timer while waiting for the peer's OPEN, ms (default DEFAULT_OPEN_HOLD_MS, 30 s). */
   openHoldMs?: number;
   sendHoldMs?: number;
+  /** Bound on our output waiting in user space before Cease 6/8; default MAX_WRITE_QUEUE_BYTES (tests lower it). */
+  maxWriteQueueBytes?: number;
   /** Established this long resets the backoff; default connectRetry.max. */
   stableMs?: number;
   clock: Clock;
@@ -277,7 +279,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
    * RFC 4271 8.2.1.1 / 6.8: how it is used depends on where the session is.
    */
   accept(socket: net.Socket): void {
-    const conn = new BgpConnection(socket, 'incoming', this.o.clock);
+    const conn = new BgpConnection(socket, 'incoming', this.o.clock, this.o.maxWriteQueueBytes);
     const p = this.primary;
     if (!p.fsm.running) {
       this.refuse(conn, { code: ERR_CEASE, subcode: CEASE_CONNECTION_REJECTED }, 'peer administratively down');
@@ -582,7 +584,7 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       }
       slot.pending = null;
       sock.removeAllListeners('error');
-      this.bind(slot, new BgpConnection(sock, 'outgoing', this.o.clock));
+      this.bind(slot, new BgpConnection(sock, 'outgoing', this.o.clock, this.o.maxWriteQueueBytes));
     });
     sock.once('error', (err) => {
       if (slot.pending !== sock) return;

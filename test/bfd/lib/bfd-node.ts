@@ -15,8 +15,9 @@ import pino from 'pino';
 import { BfdManager } from '../../../src/io/bfd-manager.js';
 
 const logger = pino({ level: process.env.BFD_NODE_LOG ?? 'warn' }, pino.destination(2));
-const rt = process.env.BFD_NODE_RT ? Number(process.env.BFD_NODE_RT) : null;
-const m = new BfdManager({ logger, workerRealtime: rt });
+// BFD_NODE_RT: unset = the manager's default, 0 = no SCHED_FIFO, N = priority N.
+const rtEnv = process.env.BFD_NODE_RT;
+const m = new BfdManager({ logger, ...(rtEnv === undefined ? {} : { workerRealtime: Number(rtEnv) > 0 ? Number(rtEnv) : null }) });
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 m.on('state', (ev) => out({ event: 'state', ev, at: Date.now() }));
 
