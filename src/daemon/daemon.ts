@@ -24,6 +24,7 @@ import type { Clock } from '../util/clock.js';
 import type { ControlRequest } from './control-protocol.js';
 import { staticAnnouncements, withAnnounceDefaults } from './announcements.js';
 import { ControlServer } from './control-server.js';
+import { FLUSH_TIMEOUT_MS, flushingAnnounce } from './flush.js';
 import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
 export { CEASE, CEASE_BFD_DOWN };
@@ -49,6 +50,8 @@ export interface DaemonOptions {
   notifier?: Notifications;
   /** Time the speaker may take to send the final withdraw/maintenance UPDATEs on stop. */
   stopTimeoutMs?: number;
+  /** Bound on the wait for UPDATEs to be written before a withdrawn prefix's address is removed (default 5000). */
+  flushTimeoutMs?: number;
 }
 
 interface VerdictInfo {
@@ -189,7 +192,8 @@ export class Daemon {
       await loopback.start();
       this.loopback = loopback;
       this.applier = new RouteApplier({
-        announce: (routes) => this.speaker?.set(routes),
+        // Withdrawn prefixes lose their address only once the withdraw is written (bounded; see flush.ts).
+        announce: flushingAnnounce(() => this.speaker, { logger: this.log.child({ component: 'apply' }), timeoutMs: this.opts.flushTimeoutMs ?? FLUSH_TIMEOUT_MS }),
         loopback,
         logger: this.log,
         clock: this.opts.clock,

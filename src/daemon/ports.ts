@@ -20,6 +20,8 @@ export interface SpeakerPort extends EventEmitter {
   /** The BGP Identifier in use once started. */
   readonly bgpId?: string | null;
   set(routes: Announcement[]): void;
+  /** True once what set() queued is written on every Established peer's socket; false after timeoutMs. Never rejects. */
+  flushed(timeoutMs: number): Promise<boolean>;
   resetPeer(address: string, code: number, subcode: number, data?: Uint8Array): void;
   setPeers(peers: SpeakerPeer[]): void;
   status(): unknown[];

@@ -18,7 +18,13 @@ export interface LoopbackOptions {
   netns?: string;
   /** Path of the ip binary (default: `ip` from PATH). */
   ipBinary?: string;
+  /** Runs one `ip` invocation (argv without the binary); default: ipBinary via runCommand. Tests inject a fake. */
+  runIp?: IpRunner;
 }
+
+/** Result of one `ip` invocation: ok = exit 0; stdout for `-j` output; error = the first line of the output otherwise. */
+export interface IpResult { ok: boolean; stdout: string; error: string }
+export type IpRunner = (argv: string[]) => Promise<IpResult>;
 
 export interface LoopbackStatus {
   interface: string;
@@ -194,8 +200,9 @@ export class LoopbackManager {
     return out;
   }
 
-  private async ip(args: string[]): Promise<{ ok: boolean; stdout: string; error: string }> {
+  private async ip(args: string[]): Promise<IpResult> {
     const argv = this.o.netns ? ['-n', this.o.netns, ...args] : args;
+    if (this.o.runIp) return this.o.runIp(argv);
     const r = await runCommand(this.o.ipBinary ?? 'ip', argv, { timeoutMs: 5000, outputLimit: 1 << 20 });
     if (r.spawnError) return { ok: false, stdout: '', error: `cannot run ip: ${r.spawnError}` };
     if (r.timedOut) return { ok: false, stdout: '', error: 'ip timed out' };

@@ -37,6 +37,11 @@ class FakeSpeaker extends EventEmitter {
   stops: { drain?: Announcement[]; reason?: string; timeoutMs?: number }[] = [];
   started = false;
   failNextSet = false;
+  /** Journal set() and flushed() calls too (only the tests about write order look at them). */
+  traceWrites = false;
+  /** What flushed() answers; a test may hand out a promise it settles itself. */
+  flushResult: () => Promise<boolean> = async () => true;
+  flushTimeouts: number[] = [];
   constructor(readonly settings: SpeakerSettings, private readonly journal: string[]) {
     super();
   }
@@ -52,6 +57,15 @@ class FakeSpeaker extends EventEmitter {
       throw new Error('boom');
     }
     this.sets.push(r);
+    if (this.traceWrites) this.journal.push(`speaker.set ${r.map((a) => a.prefix).join(',')}`);
+  }
+  flushed(timeoutMs: number): Promise<boolean> {
+    this.flushTimeouts.push(timeoutMs);
+    if (this.traceWrites) this.journal.push('speaker.flushed');
+    return this.flushResult().then((ok) => {
+      if (this.traceWrites) this.journal.push(`speaker.flushed -> ${ok}`);
+      return ok;
+    });
   }
   resetPeer(a: string, c: number, s: number) {
     this.resets.push([a, c, s]);
@@ -126,6 +140,8 @@ interface Harness {
   bfd: () => FakeBfd | undefined;
   healths: FakeHealth[];
   journal: string[];
+  /** Warnings and errors the daemon logged (parsed pino lines). */
+  logs: { level: number; msg: string; event?: string; [k: string]: unknown }[];
   setConfig(doc: Doc | string): void;
   fallbacks: number;
 }
@@ -156,7 +172,8 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: N
   let speaker: FakeSpeaker | undefined;
   let bfd: FakeBfd | undefined;
   const healths: FakeHealth[] = [];
-  const h: Partial<Harness> = { healths, journal, fallbacks: 0 };
+  const logs: Harness['logs'] = [];
+  const h: Partial<Harness> = { healths, journal, fallbacks: 0, logs };
   const components: Components = {
     createSpeaker: (o) => (speaker = new FakeSpeaker(o, journal)),
     createBfd: async () => (bfd = new FakeBfd(journal)) as unknown as BfdPort,
@@ -195,7 +212,7 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: N
     loaded: await load(),
     loadConfig: load,
     components,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) }),
     clock: new ManualClock(),
     version: 'test',
     ...(notifier ? { notifier } : {}),
@@ -367,6 +384,56 @@ t.test('managed loopback: a withdrawn prefix loses its address only after the sp
   t.equal(h.journal.at(-1), 'loopback.release 172.16.1.2/32');
   h.setConfig({ prefixes: ['172.16.1.1/32'], loopback: { manage: false } });
   await t.rejects(h.daemon.reload(), { message: /loopback changed; restart bgp-sidecar/ });
+});
+
+t.test('managed loopback: the address of a withdrawn prefix goes only once speaker.flushed() says the withdraw is written', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, prefixes: ['172.16.1.1/32', '172.16.1.2/32'], loopback: { manage: true } }));
+  await until(() => h.speaker.sets.length === 1);
+  h.speaker.traceWrites = true;
+  let settle!: (ok: boolean) => void;
+  h.speaker.flushResult = () => new Promise<boolean>((r) => (settle = r));
+  const mark = h.journal.length;
+  h.setConfig({ prefixes: ['172.16.1.1/32'] });
+  await h.daemon.reload();
+  await until(() => h.journal.includes('speaker.flushed'));
+  // Give the applier every chance to run ahead if it did not wait.
+  await new Promise((r) => setTimeout(r, 50));
+  t.notOk(h.journal.some((j) => j.startsWith('loopback.release')), 'no address removed while the withdraw is not written');
+  settle(true);
+  await until(() => h.journal.some((j) => j.startsWith('loopback.release ')));
+  t.same(h.journal.slice(mark), [
+    'loopback.ensure 172.16.1.1/32',
+    'speaker.set 172.16.1.1/32',
+    'speaker.flushed',
+    'speaker.flushed -> true',
+    'loopback.release 172.16.1.2/32',
+  ]);
+  t.equal(h.speaker.flushTimeouts.at(-1), 5000, 'the wait is bounded (default 5 s)');
+  h.speaker.flushResult = async () => true;
+  t.same(h.logs.filter((l) => l.event === 'updates-not-written'), [], 'no warning when written');
+});
+
+t.test('managed loopback: withdraw not written within the bound: a warning, and the address is removed anyway', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, prefixes: ['172.16.1.1/32', '172.16.1.2/32'], loopback: { manage: true }, 'log-level': 'warn' }));
+  await until(() => h.speaker.sets.length === 1);
+  h.speaker.traceWrites = true;
+  h.speaker.flushResult = async () => false; // what Speaker.flushed answers when its bound passed
+  const mark = h.journal.length;
+  h.setConfig({ prefixes: ['172.16.1.1/32'] });
+  await h.daemon.reload();
+  await until(() => h.journal.some((j) => j.startsWith('loopback.release ')));
+  t.same(h.journal.slice(mark), ['loopback.ensure 172.16.1.1/32', 'speaker.set 172.16.1.1/32', 'speaker.flushed', 'speaker.flushed -> false', 'loopback.release 172.16.1.2/32']);
+  const warn = h.logs.find((l) => l.event === 'updates-not-written');
+  t.ok(warn, 'warning logged');
+  t.equal(warn?.level, 40);
+  t.same(warn?.['announced'], ['172.16.1.1/32']);
+
+  // A flushed() that throws is the same: warned, not stuck.
+  h.speaker.flushResult = () => Promise.reject(new Error('kaput'));
+  h.setConfig({ prefixes: ['172.16.1.2/32'] });
+  await h.daemon.reload();
+  await until(() => h.journal.at(-1) === 'loopback.release 172.16.1.1/32');
+  t.ok(h.logs.some((l) => l.event === 'flush-failed'));
 });
 
 t.test('without health, drain and undrain are verdicts for hooks, fallback and metrics', async (t) => {

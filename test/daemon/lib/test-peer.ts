@@ -36,6 +36,11 @@ export class TestPeer {
 
   constructor(readonly o: { asn: number; bgpId: string; holdTime?: number; address?: string }) {}
 
+  /** The current session's socket (tests pause it to make the sidecar's output pile up). */
+  get socket(): Socket | undefined {
+    return this.sock;
+  }
+
   async listen(): Promise<number> {
     const server = createServer((s) => this.accept(s));
     await new Promise<void>((resolve) => server.listen(0, this.o.address ?? '127.0.0.1', () => resolve()));
