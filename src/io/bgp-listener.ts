@@ -15,8 +15,13 @@ export interface ListenerOptions {
   lookup: (remote: string) => { accept(socket: net.Socket): void } | undefined;
 }
 
+/** Refusals logged one by one per window; the rest are counted (a port scan must not flood the journal). */
+export const REFUSED_LOG_MAX = 10;
+export const REFUSED_LOG_WINDOW_MS = 60_000;
+
 export class BgpListener {
   private server: net.Server | null = null;
+  private refusedLog = { since: -Infinity, logged: 0, suppressed: 0 };
 
   constructor(private readonly o: ListenerOptions) {}
 
@@ -49,12 +54,29 @@ export class BgpListener {
     return new Promise((resolve) => s.close(() => resolve()));
   }
 
+  private logRefused(remote: string, port: number | undefined): void {
+    const w = this.refusedLog;
+    const now = performance.now();
+    if (now - w.since >= REFUSED_LOG_WINDOW_MS) {
+      if (w.suppressed > 0) this.o.logger.warn({ notLogged: w.suppressed, windowMs: REFUSED_LOG_WINDOW_MS }, 'more connections from unconfigured addresses refused');
+      w.since = now;
+      w.logged = 0;
+      w.suppressed = 0;
+    }
+    if (w.logged < REFUSED_LOG_MAX) {
+      w.logged++;
+      this.o.logger.warn({ remote, port }, 'connection from an unconfigured address refused');
+    } else {
+      w.suppressed++;
+    }
+  }
+
   private onConnection(socket: net.Socket): void {
     const remote = plainAddress(socket.remoteAddress);
     const session = this.o.lookup(remote);
     if (!session) {
       // RFC 4271 8.2.1.1: connections from unconfigured peers are refused.
-      this.o.logger.warn({ remote, port: socket.remotePort }, 'connection from an unconfigured address refused');
+      this.logRefused(remote, socket.remotePort);
       socket.destroy();
       return;
     }

@@ -206,3 +206,32 @@ t.test('two connections opened by the peer itself are no RFC 4271 6.8 collision:
   await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established on the first connection');
   t.equal(peer.received.filter((r) => r.conn === 0 && r.message.type === 'notification').length, 0, 'the first connection got no NOTIFICATION');
 });
+
+t.test('many connections from an unconfigured address: all refused, at most 10 log lines', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const capture = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
+    logger: capture,
+    listen: { address: '127.0.0.1', port: 0 },
+  });
+  t.teardown(() => sp.stop({ timeoutMs: 200 }));
+  await sp.start();
+  const { port } = sp.listenAddress!;
+  let closed = 0;
+  await Promise.all(
+    Array.from({ length: 30 }, () => new Promise<void>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.3' });
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        closed++;
+        resolve();
+      });
+      setTimeout(() => { s.destroy(); resolve(); }, 3_000).unref();
+    })),
+  );
+  t.equal(closed, 30, 'every connection closed by us');
+  t.equal(lines.filter((l) => l.msg === 'connection from an unconfigured address refused').length, 10, 'ten lines, not thirty');
+});
