@@ -41,6 +41,7 @@ export const ErrorCode = {
   FSM: 5,
   CEASE: 6,
   ROUTE_REFRESH: 7, // RFC 7313 5
+  SEND_HOLD_TIMER_EXPIRED: 8, // RFC 9687 4
 } as const;
 
 export const HeaderSubcode = {
@@ -108,6 +109,7 @@ export const ERROR_CODE_NAMES: Readonly<Record<number, string>> = {
   5: 'Finite State Machine Error',
   6: 'Cease',
   7: 'ROUTE-REFRESH Message Error',
+  8: 'Send Hold Timer Expired',
 };
 
 export const ERROR_SUBCODE_NAMES: Readonly<Record<number, Readonly<Record<number, string>>>> = {

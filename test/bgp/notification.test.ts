@@ -99,3 +99,8 @@ t.test('KEEPALIVE and ROUTE-REFRESH encode', async (t) => {
   t.equal(toHex(encodeMessage({ type: 'keepalive' })), 'ffffffffffffffffffffffffffffffff001304');
   t.equal(toHex(encodeMessage({ type: 'route-refresh', afi: 2, subtype: 1, safi: 1 })), 'ffffffffffffffffffffffffffffffff001705' + '0002' + '01' + '01');
 });
+
+t.test('RFC 9687 Send Hold Timer Expired (code 8) has a name', async (t) => {
+  const n = { type: 'notification' as const, code: 8, subcode: 0, data: new Uint8Array(0) };
+  t.match(describeNotification(n), /^Send Hold Timer Expired/);
+});
