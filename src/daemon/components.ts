@@ -2,6 +2,7 @@
  * The real components behind the daemon's ports. AWS code is imported only
  * when a fallback is configured, BFD only when a peer has bfd.
  */
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { HealthMonitor } from '../health/index.js';
@@ -9,6 +10,15 @@ import { Speaker } from '../speaker/speaker.js';
 import type { Clock } from '../util/clock.js';
 import { LoopbackManager, StateHooks } from '../host/index.js';
 import type { BfdPort, Components, FallbackPort, HealthPort, HooksPort, SpeakerPort, SpeakerSettings } from './ports.js';
+
+/**
+ * Where the loopback manager records the addresses it added, so that a restart after a
+ * crash still knows they are ours: next to the control socket, in the runtime directory
+ * (/run/bgp-sidecar/loopback.json by default). /run is emptied at boot, like the addresses.
+ */
+export function loopbackStateFile(cfg: Pick<Config, 'control'>): string {
+  return join(dirname(cfg.control.socket), 'loopback.json');
+}
 
 export function realComponents(): Components {
   return {
@@ -20,7 +30,7 @@ export function realComponents(): Components {
       return new HealthMonitor({ config: cfg.health, clock, logger });
     },
     createLoopback(cfg: Config, logger: Logger): LoopbackManager {
-      return new LoopbackManager({ interface: cfg.loopback.interface, logger });
+      return new LoopbackManager({ interface: cfg.loopback.interface, logger, stateFile: loopbackStateFile(cfg) });
     },
     createHooks(cfg: Config, logger: Logger): HooksPort {
       return new StateHooks({ config: cfg.hooks, logger });

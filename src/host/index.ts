@@ -1,5 +1,5 @@
 export { LoopbackManager, hostAddress } from './loopback.js';
-export type { LoopbackOptions, LoopbackStatus, IpResult, IpRunner } from './loopback.js';
+export type { LoopbackOptions, LoopbackState, LoopbackStatus, IpResult, IpRunner } from './loopback.js';
 export { RouteApplier } from './apply.js';
 export type { RouteApplierOptions } from './apply.js';
 export { StateHooks, QUEUE_MAX } from './hooks.js';

@@ -7,7 +7,11 @@
  * Only host prefixes (/32, /128) are managed: for a shorter prefix, which address would
  * be "the floating IP" is not knowable, so it is skipped with a warning.
  * Uses `ip` with argument arrays (no shell); `netns` runs it as `ip -n <ns>` (tests, lab).
+ *
+ * Ownership survives a crash through `stateFile`: without it, an address the previous
+ * run added would look pre-existing after a restart and never be removed.
  */
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import pino, { type Logger } from 'pino';
 import { runCommand } from './run-command.js';
@@ -20,6 +24,22 @@ export interface LoopbackOptions {
   ipBinary?: string;
   /** Runs one `ip` invocation (argv without the binary); default: ipBinary via runCommand. Tests inject a fake. */
   runIp?: IpRunner;
+  /**
+   * Ownership record across crashes (the daemon uses loopback.json next to the control socket,
+   * in the runtime directory): the addresses we added, written (atomically) before each
+   * `ip addr add` and after each `ip addr del`. At start, a listed address that is on the
+   * interface is ours, not pre-existing: a restart after a crash still removes it.
+   */
+  stateFile?: string;
+}
+
+/** The state file's content. */
+export interface LoopbackState {
+  version: 1;
+  interface: string;
+  netns?: string;
+  /** "address/prefixlen" in canonical form. */
+  added: string[];
 }
 
 /** Result of one `ip` invocation: ok = exit 0; stdout for `-j` output; error = the first line of the output otherwise. */
@@ -30,8 +50,12 @@ export interface LoopbackStatus {
   interface: string;
   /** Floating addresses present before start-up: never removed. */
   preexisting: string[];
-  /** Addresses this process added and will remove after their withdraw. */
+  /** Addresses this process added (or a crashed previous run, per the state file) and will remove after their withdraw. */
   added: string[];
+  /** Of `added`, those taken over from a previous run's state file at start-up. */
+  inherited: string[];
+  /** Where ownership is recorded across crashes, if anywhere. */
+  stateFile?: string;
   lastError?: string;
 }
 
@@ -60,6 +84,9 @@ export class LoopbackManager {
   private readonly preexisting = new Set<string>();
   private readonly added = new Set<string>();
   private readonly skipped = new Set<string>();
+  private readonly inherited = new Set<string>();
+  /** What the state file says (added plus addresses about to be added). */
+  private readonly recorded = new Set<string>();
   private started = false;
   private chain: Promise<unknown> = Promise.resolve();
   private lastError: string | undefined;
@@ -80,9 +107,73 @@ export class LoopbackManager {
   private async snapshot(): Promise<void> {
     if (this.started) return;
     const present = await this.list();
-    for (const a of present) this.preexisting.add(a);
+    const owned = await this.readState();
+    for (const a of present) {
+      if (owned.has(a)) {
+        // Added by a previous run that did not get to remove it (crash, SIGKILL): ours.
+        this.added.add(a);
+        this.inherited.add(a);
+        this.recorded.add(a);
+      } else {
+        this.preexisting.add(a);
+      }
+    }
     this.started = true;
-    this.log.info({ event: 'loopback-start', preexisting: this.status().preexisting }, 'loopback addresses recorded');
+    // Listed but gone (removed before the file was rewritten, or never added): forget them.
+    if (this.o.stateFile && (owned.size > 0 || this.recorded.size > 0)) await this.writeState();
+    this.log.info({ event: 'loopback-start', preexisting: this.status().preexisting, inherited: [...this.inherited] }, 'loopback addresses recorded');
+  }
+
+  /** Addresses the state file lists for this interface; a missing file is none, a damaged one is none with a warning. */
+  private async readState(): Promise<Set<string>> {
+    const out = new Set<string>();
+    const file = this.o.stateFile;
+    if (!file) return out;
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ event: 'state-unreadable', file, err: (e as Error).message }, 'loopback state file unreadable: addresses on the interface count as pre-existing');
+      return out;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      this.log.warn({ event: 'state-damaged', file }, 'loopback state file is not JSON: ignored');
+      return out;
+    }
+    const d = doc as Partial<LoopbackState> | null;
+    if (!d || typeof d !== 'object' || d.version !== 1 || !Array.isArray(d.added)) {
+      this.log.warn({ event: 'state-damaged', file }, 'loopback state file has an unknown form: ignored');
+      return out;
+    }
+    if (d.interface !== this.o.interface || (d.netns ?? undefined) !== this.o.netns) {
+      this.log.warn({ event: 'state-other-interface', file, was: d.interface, wasNetns: d.netns, added: d.added.slice(0, 100) }, 'loopback state file is for another interface: its addresses are not touched');
+      return out;
+    }
+    for (const a of d.added) {
+      const h = typeof a === 'string' ? hostAddress(a) : undefined;
+      if (h && key(h) === a) out.add(a);
+      else this.log.warn({ event: 'state-entry-ignored', file, entry: String(a).slice(0, 100) }, 'loopback state file entry is not a host address: ignored');
+    }
+    return out;
+  }
+
+  /** Rewrite the state file atomically (temporary file, then rename). A failure is logged: ownership is then only in memory. */
+  private async writeState(): Promise<void> {
+    const file = this.o.stateFile;
+    if (!file) return;
+    const doc: LoopbackState = { version: 1, interface: this.o.interface, ...(this.o.netns ? { netns: this.o.netns } : {}), added: [...this.recorded].sort() };
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await writeFile(tmp, `${JSON.stringify(doc)}\n`, { mode: 0o640 });
+      await rename(tmp, file);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      this.lastError = `state file ${file}: ${(e as Error).message}`;
+      this.log.error({ event: 'state-write-failed', file, err: (e as Error).message }, 'cannot write the loopback state file: a crash now would leave our addresses looking pre-existing');
+    }
   }
 
   /**
@@ -99,13 +190,20 @@ export class LoopbackManager {
       for (const { prefix, addr } of wanted) {
         const k = key(addr);
         if (present.has(k)) continue;
+        // Recorded before it is added: a crash between the two leaves an entry for an absent address, which start-up drops.
+        if (this.o.stateFile && !this.recorded.has(k)) {
+          this.recorded.add(k);
+          await this.writeState();
+        }
         const r = await this.ip(['addr', 'add', k, 'dev', this.o.interface, ...(addr.address.includes(':') ? ['nodad'] : [])]);
         if (r.ok) {
           this.added.add(k);
+          this.recorded.add(k);
           this.log.info({ event: 'address-added', address: k }, 'floating address added');
         } else {
           const again = new Set(await this.list());
-          if (again.has(k)) continue; // raced with someone else: present is what matters
+          if (this.recorded.delete(k)) await this.writeState();
+          if (again.has(k)) continue; // raced with someone else: present is what matters (and not ours)
           this.lastError = `add ${k}: ${r.error}`;
           this.log.error({ event: 'address-add-failed', address: k, error: r.error }, 'cannot add floating address');
           failed.push(prefix);
@@ -143,7 +241,9 @@ export class LoopbackManager {
       interface: this.o.interface,
       preexisting: [...this.preexisting].filter((a) => !a.startsWith('127.') && a !== '::1/128'),
       added: [...this.added],
+      inherited: [...this.inherited],
     };
+    if (this.o.stateFile !== undefined) s.stateFile = this.o.stateFile;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     return s;
   }
@@ -158,6 +258,8 @@ export class LoopbackManager {
     const still = (await this.list()).includes(k);
     if (!still) {
       this.added.delete(k);
+      this.inherited.delete(k);
+      if (this.recorded.delete(k)) await this.writeState();
       this.log.info({ event: 'address-removed', address: k }, 'floating address removed');
     } else {
       this.lastError = `del ${k}: ${r.ok ? 'still present' : r.error}`;
