@@ -280,18 +280,26 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    */
   async stop(o: StopOptions = {}): Promise<void> {
     const timeoutMs = o.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    const deadline = this.clock.now() + timeoutMs;
-    const drain = parseAnnouncements(o.drain ?? []);
+    const deadline = this.clock.now() + Math.max(0, Number.isFinite(timeoutMs) ? timeoutMs : DEFAULT_STOP_TIMEOUT_MS);
+    const left = () => Math.max(0, deadline - this.clock.now());
+    let drain: DesiredRoute[] = [];
+    try {
+      drain = parseAnnouncements(o.drain ?? []);
+    } catch (err) {
+      // Going down anyway: a bad drain list must not keep routes up; withdraw everything instead.
+      this.log.error({ err: (err as Error).message }, 'stop: drain announcements refused, withdrawing all instead');
+    }
     this.stopping = true;
     this.desired = drain;
     for (const e of this.peers.values()) this.sync(e);
-    // Wait for the withdrawals to reach the kernel, every peer in parallel, bounded.
-    await Promise.all([...this.peers.values()].map((e) => e.session.flushed(Math.max(0, deadline - this.clock.now()))));
     const data = shutdownCommunication(o.reason ?? 'bgp-sidecar stopping');
-    const closes = [...this.peers.values()].map((e) =>
-      e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, 'graceful stop'),
-    );
-    await this.bounded(Promise.all(closes), Math.max(0, deadline - this.clock.now()));
+    // Per peer, in parallel: wait until its withdrawals reach the kernel, then Cease 6/2.
+    // A peer that does not read only delays its own Cease, never another peer's.
+    const perPeer = [...this.peers.values()].map(async (e) => {
+      await e.session.flushed(left());
+      await e.session.stop({ code: ERR_CEASE, subcode: CEASE_ADMIN_SHUTDOWN, data }, 'graceful stop');
+    });
+    await this.bounded(Promise.all(perPeer), left());
     // Sockets first: a listening server only reports closed once its accepted sockets are.
     for (const e of this.peers.values()) {
       e.cancelRefreshWait?.();
@@ -299,7 +307,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     const listener = this.listener;
     this.listener = null;
-    if (listener) await this.bounded(listener.close(), Math.max(0, deadline - this.clock.now()));
+    if (listener) await this.bounded(listener.close(), left());
     this.log.info('bgp speaker stopped');
   }
 

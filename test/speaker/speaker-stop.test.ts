@@ -153,3 +153,67 @@ t.test('a peer sending many flawed UPDATEs (RFC 7606 treat-as-withdraw) does not
   t.match(lines.find((l) => l.msg === 'more updates repaired (RFC 7606), not logged one by one'), { notLogged: 40 }, 'the rest is counted');
   t.equal(repaired(), 11, 'a new window logs again');
 });
+
+t.test('stop(): a peer that does not read delays only its own Cease, not the others', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const slow = new TestPeer({ asn: 65002 });
+  const fast = new TestPeer({ asn: 65003 });
+  const slowPort = await slow.listen('127.0.0.1');
+  const fastPort = await fast.listen('127.0.0.3');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [
+      { address: '127.0.0.1', asn: 65002, port: slowPort },
+      { address: '127.0.0.3', asn: 65003, port: fastPort },
+    ],
+    logger,
+    clock,
+  });
+  t.teardown(async () => {
+    await slow.close();
+    await fast.close();
+  });
+  await sp.start();
+  await slow.established();
+  await fast.established();
+  await slow.until(() => sp.status().every((s) => s.state === 'Established'), 3_000, 'both Established');
+  // The slow peer stops reading; routes change until our output to it waits in user space.
+  slow.socket!.pause();
+  const slowQueued = () => sp.status().find((s) => s.address === '127.0.0.1')?.outQueueBytes ?? 0;
+  for (let round = 1; round <= 20 && slowQueued() === 0; round++) {
+    sp.set(Array.from({ length: 20_000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.1/32`, prepend: 0, med: round * 20_000 + i })));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.ok(slowQueued() > 0, 'a backlog toward the slow peer');
+  const stopping = sp.stop({ reason: 'bye', timeoutMs: 5_000 });
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  // Protocol time does not move: only what does not wait for the slow peer can happen.
+  const n = await fast.until(() => fast.messages(0, 'notification')[0], 10_000, "the fast peer's Cease");
+  t.same(n.type === 'notification' && [n.code, n.subcode], [6, 2], 'the fast peer got its Cease at once');
+  t.equal(stopped, false, 'stop() still waits for the slow peer (within its bound)');
+  for (let i = 0; i < 60 && !stopped; i++) {
+    clock.advance(100);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.ok(stopped, 'stop() resolved at its bound');
+  t.equal(clock.timerCount, 0, 'no timer left');
+});
+
+t.test('stop() with an invalid drain list withdraws everything instead of keeping routes up', async (t) => {
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({ localAsn: 65001, routerId: '10.255.0.1', peers: [{ address: '127.0.0.1', asn: 65002, port }], logger });
+  t.teardown(() => peer.close());
+  await sp.start();
+  sp.set([{ prefix: '172.16.1.1/32', prepend: 0 }]);
+  await peer.established();
+  await peer.until(() => peer.updates().length >= 3, 3_000, 'route and End-of-RIBs');
+  const mark = peer.received.length;
+  await sp.stop({ drain: [{ prefix: '172.16.1.1/33', prepend: 0 }], timeoutMs: 2_000 });
+  await peer.until(() => peer.messages(mark, 'notification').length === 1, 3_000, 'Cease');
+  const [u] = peer.updates(mark);
+  t.same(u?.withdrawn.map((p) => `${p.addr}/${p.len}`), ['172.16.1.1/32'], 'withdrawn');
+  t.same(u?.nlri, [], 'nothing announced');
+});
