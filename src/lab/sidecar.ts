@@ -20,6 +20,8 @@ export interface SidecarPeer {
   port?: number;
   /** Global IPv6 next hop for IPv6 prefixes over an IPv4 session. */
   ipv6NextHop?: string;
+  /** BFD for this session (the failover lab): intervals in ms. */
+  bfd?: { minTxMs: number; minRxMs: number; multiplier: number };
 }
 
 export interface SidecarConfigOptions {
@@ -55,6 +57,7 @@ export function sidecarConfig(o: SidecarConfigOptions): string {
       ...(p.holdTime !== undefined ? { 'hold-time': p.holdTime } : {}),
       ...(p.passive !== undefined ? { passive: p.passive } : {}),
       ...(p.ipv6NextHop ? { 'ipv6-next-hop': p.ipv6NextHop } : {}),
+      ...(p.bfd ? { bfd: { 'min-tx-ms': p.bfd.minTxMs, 'min-rx-ms': p.bfd.minRxMs, multiplier: p.bfd.multiplier } } : {}),
     })),
     control: { socket: o.controlSocket },
     metrics: false,
