@@ -70,14 +70,14 @@ t.test('usage errors: one line, exit 2', async (t) => {
   }
 });
 
-t.test('check-config: valid file prints the normalized config, exit 0', async (t) => {
+t.test('check-config: valid file prints the normalized config in the file form, exit 0', async (t) => {
   const r = await cli(['check-config', '--config', good]);
   t.equal(r.code, 0);
   t.equal(r.err, '');
-  const printed = parse(r.out) as { localAsn: number; announce: { prepend: number }; peers: { holdTime: number; port: number }[] };
-  t.equal(printed.localAsn, 65001);
+  const printed = parse(r.out) as { 'local-asn': number; announce: { prepend: number }; peers: { 'hold-time': number; port: number }[] };
+  t.equal(printed['local-asn'], 65001);
   t.equal(printed.announce.prepend, 2);
-  t.same([printed.peers[0]?.holdTime, printed.peers[0]?.port], [90, 179], 'defaults are filled in');
+  t.same([printed.peers[0]?.['hold-time'], printed.peers[0]?.port], [90, 179], 'defaults are filled in');
   const j = await cli(['check-config', '-c', good, '--json']);
   t.equal(j.code, 0);
   t.same(JSON.parse(j.out), printed, '--json prints the same config');
@@ -103,7 +103,7 @@ t.test('check-config reads JSON files too', async (t) => {
   writeFileSync(f, JSON.stringify({ 'local-asn': 65001, prefixes: ['172.16.1.1/32'], peers: [{ address: '10.0.1.230', asn: 65000 }] }));
   const r = await cli(['check-config', '-c', f, '--json']);
   t.equal(r.code, 0);
-  t.equal((JSON.parse(r.out) as { localAsn: number }).localAsn, 65001);
+  t.equal((JSON.parse(r.out) as { 'local-asn': number })['local-asn'], 65001);
   const b = join(dir, 'bad.json');
   writeFileSync(b, '{\n  "local-asn": 65001,\n  "peers": [ { "address": "10.0.1.230", "asn": "x" } ],\n}\n');
   const e = await cli(['check-config', '-c', b]);
