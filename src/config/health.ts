@@ -12,6 +12,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { COMMUNITY_EXPECTED, LARGE_COMMUNITY_EXPECTED, parseCommunity, parseLargeCommunity } from './communities.js';
 
 // ---------------------------------------------------------------------------
 // Durations
@@ -317,17 +318,23 @@ export interface PolicyConfig {
 export const STANDBY_PREPEND = 2;
 export const MAX_PREPEND = 32;
 
-/** RFC 1997 well-known communities, by the names the speaker accepts (src/speaker/communities.ts). */
-const WELL_KNOWN_COMMUNITIES = ['no-export', 'no-advertise', 'no-export-subconfed', 'no-peer'];
-const community = z.string().refine((s) => {
-  if (WELL_KNOWN_COMMUNITIES.includes(s)) return true;
-  const m = /^(\d{1,5}):(\d{1,5})$/.exec(s);
-  return !!m && Number(m[1]) <= 65535 && Number(m[2]) <= 65535;
-}, { error: `expected a community "ASN:VALUE" with both parts in 0..65535, or one of ${WELL_KNOWN_COMMUNITIES.join(', ')}` });
-const largeCommunity = z.string().refine((s) => {
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(s);
-  return !!m && [m[1], m[2], m[3]].every((p) => Number(p) <= 4294967295);
-}, { error: 'expected a large community "ASN:DATA1:DATA2" with each part in 0..4294967295' });
+/** The same community parser as `announce` (src/config/communities.ts): names and numbers, normalized to "asn:value". */
+const community = z.unknown().transform((v, ctx): string => {
+  const c = parseCommunity(v);
+  if (c === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected ${COMMUNITY_EXPECTED}, got ${JSON.stringify(v) ?? String(v)}` });
+    return z.NEVER;
+  }
+  return c;
+});
+const largeCommunity = z.unknown().transform((v, ctx): string => {
+  const c = parseLargeCommunity(v);
+  if (c === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected ${LARGE_COMMUNITY_EXPECTED}, got ${JSON.stringify(v) ?? String(v)}` });
+    return z.NEVER;
+  }
+  return c;
+});
 
 const announceInput = z.strictObject({
   withdraw: z.boolean({ error: 'expected true or false' }).optional(),

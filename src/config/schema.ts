@@ -21,6 +21,7 @@ import {
 } from './types.js';
 import { z } from 'zod';
 import { awsSections, pickAws } from './aws.js';
+import { COMMUNITY_EXPECTED, LARGE_COMMUNITY_EXPECTED, parseCommunity, parseLargeCommunity, WELL_KNOWN_COMMUNITIES } from './communities.js';
 import { peerBfdSchema } from './bfd.js';
 import { healthConfigShape, MAX_PREPEND, type HealthConfig, type HooksConfig, type LoopbackConfig, type PolicyConfig } from './health.js';
 
@@ -166,37 +167,11 @@ export const prefix = z.unknown().transform((v, ctx): ParsedPrefix => {
   return r.ok;
 });
 
-/** RFC 1997 well-known communities and RFC 8326/7999 ones, by the names BIRD/FRR use. */
-export const WELL_KNOWN_COMMUNITIES: Record<string, number> = {
-  'graceful-shutdown': 0xffff0000, // RFC 8326
-  'blackhole': 0xffff029a, // RFC 7999
-  'no-export': 0xffffff01, // RFC 1997
-  'no-advertise': 0xffffff02, // RFC 1997
-  'no-export-subconfed': 0xffffff03, // RFC 1997
-  'no-peer': 0xffffff04, // RFC 3765
-};
+export { WELL_KNOWN_COMMUNITIES };
 
-export const community = field(
-  'a community "asn:value" (each 0..65535) or a well-known name (no-export, no-advertise, no-export-subconfed, no-peer, blackhole, graceful-shutdown)',
-  (v) => {
-    if (typeof v !== 'string') return undefined;
-    const wk = WELL_KNOWN_COMMUNITIES[v.toLowerCase()];
-    if (wk !== undefined) return `${wk >>> 16}:${wk & 0xffff}`;
-    const m = /^(\d{1,5}):(\d{1,5})$/.exec(v);
-    if (!m) return undefined;
-    const a = intIn(Number(m[1]), 0, 65535);
-    const b = intIn(Number(m[2]), 0, 65535);
-    return a === undefined || b === undefined ? undefined : `${a}:${b}`;
-  },
-);
+export const community = field(COMMUNITY_EXPECTED, parseCommunity);
 
-export const largeCommunity = field('a large community "global:local1:local2" (each 0..4294967295)', (v) => {
-  if (typeof v !== 'string') return undefined;
-  const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(v);
-  if (!m) return undefined;
-  const parts = [m[1], m[2], m[3]].map((x) => intIn(Number(x), 0, 4294967295));
-  return parts.some((x) => x === undefined) ? undefined : parts.join(':');
-});
+export const largeCommunity = field(LARGE_COMMUNITY_EXPECTED, parseLargeCommunity);
 
 /** "host:port" or "[v6]:port". */
 export function parseListen(v: unknown): { host: string; port: number } | undefined {

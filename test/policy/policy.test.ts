@@ -39,7 +39,7 @@ t.test('policy schema errors name the path and what was expected', async (t) => 
   t.match(issues({ down: { med: 10 } }), [/^down\.prepend: expected prepend: N/]);
   t.match(issues({ up: { withdraw: true, prepend: 1 } }), [/^up: expected either withdraw: true or announcement attributes/]);
   t.match(issues({ up: { prepend: 99 } }), [/^up\.prepend: expected a prepend count in 0\.\.32/]);
-  t.match(issues({ up: { communities: ['65536:1'] } }), [/^up\.communities\.0: expected a community "ASN:VALUE"/]);
+  t.match(issues({ up: { communities: ['65536:1'] } }), [/^up\.communities\.0: expected a community "asn:value" \(each 0\.\.65535\) or a well-known name .*, got "65536:1"$/]);
   t.match(issues({ up: { 'large-communities': ['1:2'] } }), [/^up\.large-communities\.0: expected a large community/]);
   t.match(issues({ 'failback-delay': 30 }), [/^failback-delay: expected a duration with a unit/]);
   t.match(issues({ up: { prepend: 3 }, 'failback-prepend': 1 }), [/^failback-prepend: expected failback-prepend >= the up prepend/]);
@@ -184,7 +184,53 @@ t.test('sameAnnouncements ignores order', async (t) => {
   t.notOk(sameAnnouncements([{ prefix: 'a', prepend: 1 }], [{ prefix: 'a', prepend: 2 }]));
 });
 
-t.test('well-known communities by name', async (t) => {
-  t.same(policySchema.parse({ up: { communities: ['no-export', '65001:7'] } }).up, { withdraw: false, prepend: 0, communities: ['no-export', '65001:7'] });
+t.test('well-known communities by name, normalized like announce', async (t) => {
+  t.same(policySchema.parse({ up: { communities: ['no-export', '65001:7'] } }).up, { withdraw: false, prepend: 0, communities: ['65535:65281', '65001:7'] });
   t.notOk(policySchema.safeParse({ up: { communities: ['no-exports'] } }).success);
+});
+
+t.test('policy states and announce share one community parser: every name, same result', async (t) => {
+  const { WELL_KNOWN_COMMUNITIES } = await import('../../src/config/communities.js');
+  const { parseConfigText } = await import('../../src/config/load.js');
+  const names = Object.keys(WELL_KNOWN_COMMUNITIES);
+  t.same(names.sort(), ['blackhole', 'graceful-shutdown', 'no-advertise', 'no-export', 'no-export-subconfed', 'no-peer'], 'the names docs/config.md lists');
+  const written = [...names, 'NO-EXPORT', 'Graceful-Shutdown', '65001:007', '0:0'];
+  const large = ['65001:1:2', '0065001:01:2'];
+  const cfg = parseConfigText(JSON.stringify({
+    'local-asn': 65001,
+    prefixes: ['172.16.1.1/32'],
+    peers: [{ address: '10.0.1.230', asn: 65000 }],
+    announce: { communities: written, 'large-communities': large },
+    health: { checks: [{ type: 'tcp', host: '127.0.0.1', port: 1 }] },
+    policy: { up: { communities: written, 'large-communities': large }, down: { prepend: 3, communities: written }, maintenance: { prepend: 6, communities: written } },
+  }), { format: 'json' }).config;
+  const expected = [
+    ...names.map((n) => { const v = WELL_KNOWN_COMMUNITIES[n]!; return `${v >>> 16}:${v & 0xffff}`; }),
+    '65535:65281', '65535:0', '65001:7', '0:0',
+  ];
+  t.same(cfg.announce.communities, expected, 'announce');
+  t.same(cfg.announce.largeCommunities, ['65001:1:2', '65001:1:2']);
+  for (const state of ['up', 'down', 'maintenance'] as const) {
+    const spec = cfg.policy[state];
+    t.same(spec.withdraw ? [] : spec.communities, expected, `policy.${state}: same canonical values as announce`);
+  }
+  const up = cfg.policy.up;
+  t.same(up.withdraw ? [] : up.largeCommunities, ['65001:1:2', '65001:1:2'], 'large communities normalized the same way');
+  t.same(WELL_KNOWN_COMMUNITIES['blackhole'], 0xffff029a, 'RFC 7999 BLACKHOLE');
+  t.same(WELL_KNOWN_COMMUNITIES['graceful-shutdown'], 0xffff0000, 'RFC 8326 GRACEFUL_SHUTDOWN');
+
+  // The same refusal text in both places.
+  const bad = (where: 'announce' | 'policy') => {
+    try {
+      parseConfigText(JSON.stringify({
+        'local-asn': 65001, prefixes: ['172.16.1.1/32'], peers: [{ address: '10.0.1.230', asn: 65000 }],
+        ...(where === 'announce' ? { announce: { communities: ['no-exports'] } } : { policy: { up: { communities: ['no-exports'] } } }),
+      }), { format: 'json' });
+      return '';
+    } catch (e) {
+      return (e as Error).message.replace(/^[^:]*: /, '').replace(/ \(line \d+:\d+\)$/, '');
+    }
+  };
+  t.match(bad('announce'), /^expected a community "asn:value" \(each 0\.\.65535\) or a well-known name \(.*blackhole.*\), got "no-exports"$/);
+  t.equal(bad('policy'), bad('announce'), 'policy and announce refuse with the same words');
 });
