@@ -29,6 +29,12 @@ import { speakerPeer, type Announcement, type BfdPort, type Components, type Fal
 
 export { CEASE, CEASE_BFD_DOWN };
 export const STOP_REASON = 'bgp-sidecar stopping';
+/**
+ * How long the BFD worker may be starting or restarting before the daemon counts it as
+ * dead. BfdManager restarts a dead worker after 200 ms .. 3.2 s (then gives up for 60 s:
+ * state 'failed'), so 30 s is only reached when a restart itself is stuck.
+ */
+export const BFD_WORKER_GRACE_MS = 30_000;
 
 type Verdict = 'init' | 'up' | 'down' | 'maintenance';
 
@@ -95,6 +101,8 @@ export class Daemon {
   private lastAppliedAt: string | undefined;
   private reloading: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
+  /** Clock time since when the BFD worker is starting/restarting (for BFD_WORKER_GRACE_MS). */
+  private bfdWorkerDownSince: number | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.cfg = opts.loaded.config;
@@ -599,6 +607,54 @@ export class Daemon {
       loopback: this.loopback?.status() ?? null,
       hooks: this.hooks?.status() ?? null,
     };
+  }
+
+  /* ---------------------------------------------------------- liveness */
+
+  /**
+   * The systemd watchdog's liveness probe (src/daemon/watchdog.ts `healthy`): true, or
+   * why pings must stop so that systemd restarts the daemon. Withheld when a part that
+   * runs beside the event loop is dead and will not come back by itself: the BFD worker
+   * process is 'failed' (kept dying; BfdManager waits 60 s, longer than WatchdogSec) or
+   * 'closed' under a running daemon, or has been starting/restarting for
+   * BFD_WORKER_GRACE_MS; or the speaker reports an internal fault. Only while running:
+   * start-up and stop have their own systemd timeouts.
+   */
+  liveness(): true | string {
+    if (this.phase !== 'running') return true;
+    const bfd = this.bfdLiveness();
+    if (bfd !== true) return bfd;
+    let fault: string | undefined;
+    try {
+      fault = this.speaker?.fault?.();
+    } catch (e) {
+      fault = `fault() threw: ${(e as Error).message}`;
+    }
+    if (fault) return `speaker internal fault: ${fault}`;
+    return true;
+  }
+
+  private bfdLiveness(): true | string {
+    if (!this.bfd) return true;
+    let states: string[];
+    try {
+      states = (this.bfd.status() as { worker?: unknown }[]).map((s) => String(s?.worker ?? 'running'));
+    } catch (e) {
+      return `bfd status failed: ${(e as Error).message}`;
+    }
+    // No sessions, no worker needed.
+    const notRunning = states.find((w) => w !== 'running');
+    if (notRunning === undefined) {
+      this.bfdWorkerDownSince = undefined;
+      return true;
+    }
+    if (notRunning === 'failed') return 'bfd worker process keeps dying and is not being restarted (failed)';
+    if (notRunning === 'closed') return 'bfd worker process is gone (closed) while the daemon runs';
+    const now = this.opts.clock.now();
+    this.bfdWorkerDownSince ??= now;
+    const down = now - this.bfdWorkerDownSince;
+    if (down >= BFD_WORKER_GRACE_MS) return `bfd worker process ${notRunning} for ${Math.round(down / 1000)} s`;
+    return true;
   }
 
   /* -------------------------------------------------------------- stop */

@@ -26,12 +26,19 @@ export interface SpeakerPort extends EventEmitter {
   setPeers(peers: SpeakerPeer[]): void;
   status(): unknown[];
   stop(o?: { drain?: Announcement[]; reason?: string; timeoutMs?: number }): Promise<void>;
+  /**
+   * An internal fault the speaker cannot recover from by itself (a bug, a broken invariant),
+   * or undefined. While it returns one, the daemon withholds systemd watchdog pings, so
+   * systemd restarts it. Optional: a speaker without it never reports a fault.
+   */
+  fault?(): string | undefined;
 }
 
 export interface BfdPort extends EventEmitter {
   add(key: string, o: BfdSessionOptions): void;
   update(key: string, o: BfdSessionOptions): void;
   remove(key: string): Promise<void>;
+  /** Per session; each entry's `worker` is the worker process state (BfdWorkerState: running, starting, restarting, failed, closed). */
   status(key?: string): unknown[];
   close(): Promise<void>;
 }

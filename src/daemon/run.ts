@@ -45,6 +45,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Install signal and process-level error handlers (the bin does; in-process tests do not). */
   signals?: boolean;
+  /** sd_notify client (tests); default: from NOTIFY_SOCKET / WATCHDOG_USEC in env. */
+  notifier?: Notifier;
 }
 
 /** Say at start which configured feature will fail for lack of a capability (not fatal: it may be granted another way). */
@@ -62,6 +64,8 @@ function warnMissingCapabilities(cfg: Config, logger: Logger): void {
 
 export interface RunningDaemon {
   daemon: Daemon;
+  /** The systemd watchdog keep-alive (status: pings, withheld reason). */
+  watchdog: Watchdog;
   /** Resolves with the exit code once the daemon has stopped. */
   done: Promise<number>;
   stop(): Promise<number>;
@@ -83,7 +87,7 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
   const logger = o.logger ?? createLogger(loaded.config.logLevel);
   let notifier: Notifier;
   try {
-    notifier = createNotifier({ logger, ...(o.env ? { env: o.env } : {}) });
+    notifier = o.notifier ?? createNotifier({ logger, ...(o.env ? { env: o.env } : {}) });
   } catch (e) {
     throw new StartupError([(e as Error).message]);
   }
@@ -97,7 +101,8 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
     version: o.version,
     notifier,
   });
-  const watchdog = new Watchdog({ notifier, logger });
+  // Pings stop when the loop hangs, and also when a part beside the loop is dead for good (daemon.liveness()).
+  const watchdog = new Watchdog({ notifier, logger, healthy: () => daemon.liveness() });
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   const cleanups: (() => void)[] = [];
@@ -160,5 +165,5 @@ export async function runDaemon(o: RunOptions): Promise<RunningDaemon> {
   started = true;
   watchdog.start();
   if (stopRequested) void stop();
-  return { daemon, done, stop };
+  return { daemon, watchdog, done, stop };
 }

@@ -5,7 +5,7 @@
  * order, and a component exception that must not take the daemon down.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
-import { Daemon, type Notifications } from '../../src/daemon/daemon.js';
+import { BFD_WORKER_GRACE_MS, Daemon, type Notifications } from '../../src/daemon/daemon.js';
 import type { Announcement, BfdPort, Components, HealthPort, SpeakerPeer, SpeakerSettings } from '../../src/daemon/ports.js';
 import type { BfdSessionOptions } from '../../src/io/bfd-types.js';
 import type { LoopbackManager } from '../../src/host/loopback.js';
@@ -37,6 +37,11 @@ class FakeSpeaker extends EventEmitter {
   stops: { drain?: Announcement[]; reason?: string; timeoutMs?: number }[] = [];
   started = false;
   failNextSet = false;
+  /** What fault() reports (SpeakerPort.fault). */
+  faultText: string | undefined;
+  fault() {
+    return this.faultText;
+  }
   /** Journal set() and flushed() calls too (only the tests about write order look at them). */
   traceWrites = false;
   /** What flushed() answers; a test may hand out a promise it settles itself. */
@@ -86,6 +91,8 @@ class FakeSpeaker extends EventEmitter {
 }
 
 class FakeBfd extends EventEmitter {
+  /** Worker state reported in every session's status (BfdManager: running, starting, restarting, failed, closed). */
+  worker = 'running';
   added = new Map<string, BfdSessionOptions>();
   updated: string[] = [];
   removed: string[] = [];
@@ -102,7 +109,7 @@ class FakeBfd extends EventEmitter {
     this.removed.push(k);
   }
   status() {
-    return [];
+    return [...this.added.keys()].filter((k) => !this.removed.includes(k)).map((key) => ({ key, state: 'up', worker: this.worker }));
   }
   async close() {
     this.journal.push('bfd.close');
@@ -140,6 +147,7 @@ interface Harness {
   bfd: () => FakeBfd | undefined;
   healths: FakeHealth[];
   journal: string[];
+  clock: ManualClock;
   /** Warnings and errors the daemon logged (parsed pino lines). */
   logs: { level: number; msg: string; event?: string; [k: string]: unknown }[];
   setConfig(doc: Doc | string): void;
@@ -208,12 +216,14 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: N
       close: () => undefined,
     }),
   };
+  const clock = new ManualClock();
+  h.clock = clock;
   const daemon = new Daemon({
     loaded: await load(),
     loadConfig: load,
     components,
     logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Harness['logs'][number]) }),
-    clock: new ManualClock(),
+    clock,
     version: 'test',
     ...(notifier ? { notifier } : {}),
   });
@@ -434,6 +444,95 @@ t.test('managed loopback: withdraw not written within the bound: a warning, and 
   await h.daemon.reload();
   await until(() => h.journal.at(-1) === 'loopback.release 172.16.1.1/32');
   t.ok(h.logs.some((l) => l.event === 'flush-failed'));
+});
+
+t.test('liveness: withheld when the BFD worker is dead and not restarting', async (t) => {
+  const h = await harness(t, (d) => ({ ...d, peers: [{ address: '10.0.1.230', asn: 65000, bfd: true }] }));
+  const bfd = h.bfd()!;
+  t.equal(h.daemon.liveness(), true, 'worker running');
+  bfd.worker = 'failed';
+  t.match(h.daemon.liveness(), /bfd worker process keeps dying and is not being restarted/, 'failed: at once');
+  bfd.worker = 'closed';
+  t.match(h.daemon.liveness(), /bfd worker process is gone \(closed\)/);
+  bfd.worker = 'running';
+  t.equal(h.daemon.liveness(), true, 'back');
+
+  // Restarting is normal for a moment (BfdManager backs off 200 ms .. 3.2 s); stuck there is not.
+  bfd.worker = 'restarting';
+  t.equal(h.daemon.liveness(), true, 'restarting: still alive');
+  h.clock.advance(BFD_WORKER_GRACE_MS - 1);
+  t.equal(h.daemon.liveness(), true, 'just inside the grace');
+  h.clock.advance(1);
+  t.equal(h.daemon.liveness(), 'bfd worker process restarting for 30 s');
+  bfd.worker = 'running';
+  t.equal(h.daemon.liveness(), true);
+  bfd.worker = 'starting';
+  t.equal(h.daemon.liveness(), true, 'a new episode starts its own grace');
+
+  // No BFD sessions left: no worker needed.
+  bfd.worker = 'failed';
+  h.setConfig({ peers: [{ address: '10.0.1.230', asn: 65000 }] });
+  await h.daemon.reload();
+  t.equal(h.daemon.liveness(), true, 'no session, no verdict on the worker');
+});
+
+t.test('liveness: withheld while the speaker reports an internal fault; not while starting or stopping', async (t) => {
+  const h = await harness(t);
+  t.equal(h.daemon.liveness(), true);
+  h.speaker.faultText = 'adj-rib-out out of sync';
+  t.equal(h.daemon.liveness(), 'speaker internal fault: adj-rib-out out of sync');
+  h.speaker.faultText = undefined;
+  t.equal(h.daemon.liveness(), true);
+  h.speaker.fault = () => {
+    throw new Error('boom');
+  };
+  t.equal(h.daemon.liveness(), 'speaker internal fault: fault() threw: boom');
+  await h.daemon.stop();
+  t.equal(h.daemon.liveness(), true, 'stopping/stopped: the stop has its own timeout');
+});
+
+t.test('runDaemon wires the liveness probe into the watchdog: pings stop while the BFD worker is dead', async (t) => {
+  const { runDaemon } = await import('../../src/daemon/run.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-wd-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, stringify({ ...baseDoc(join(dir, 'c.sock')), peers: [{ address: '10.0.1.230', asn: 65000, bfd: true }] }));
+  let bfd: FakeBfd | undefined;
+  const journal: string[] = [];
+  let pings = 0;
+  const notifier = {
+    enabled: true, socket: '/fake', watchdogUsec: 100_000, // WatchdogSec=100ms: a ping every 50 ms
+    notify: () => true, ready: () => true, reloading: () => true, stopping: () => true, status: () => true,
+    watchdog: () => (pings++, true), watchdogTrigger: () => true, extendTimeout: () => true, errno: () => true,
+  };
+  const running = await runDaemon({
+    configFile: file,
+    version: 'test',
+    logger: pino({ level: 'silent' }),
+    notifier,
+    components: {
+      createSpeaker: (o) => new FakeSpeaker(o, journal),
+      createBfd: async () => (bfd = new FakeBfd(journal)) as unknown as BfdPort,
+    },
+  });
+  t.teardown(() => running.stop());
+  const waitFor = async (what: string, pred: () => boolean) => {
+    const deadline = Date.now() + 5000;
+    while (!pred()) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await waitFor('pings', () => pings >= 3);
+  bfd!.worker = 'failed';
+  await waitFor('withheld', () => running.watchdog.status().withheld !== undefined);
+  t.match(running.watchdog.status().withheld, /bfd worker process keeps dying/);
+  const frozen = pings;
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(pings, frozen, 'no ping while the worker is dead (systemd restarts us after WatchdogSec)');
+  bfd!.worker = 'running';
+  await waitFor('pings again', () => pings > frozen);
+  t.equal(running.watchdog.status().withheld, undefined, 'pings resume once it is back');
 });
 
 t.test('without health, drain and undrain are verdicts for hooks, fallback and metrics', async (t) => {
