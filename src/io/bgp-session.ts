@@ -213,12 +213,19 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
     this.stableTimer?.cancel();
   }
 
-  /** Write encoded UPDATEs on the Established connection; false when there is none. */
+  /**
+   * Write encoded UPDATEs on the Established connection. False when there is
+   * none, or when the session ended while writing (write-queue bound): the
+   * caller must not record them as sent.
+   */
   writeUpdates(messages: readonly Uint8Array[]): boolean {
     const c = this.primary.conn;
     if (!this.isEstablished || !c) return false;
-    for (const m of messages) c.write(m);
-    return true;
+    for (const m of messages) {
+      if (c.isClosed) break;
+      c.write(m);
+    }
+    return this.isEstablished && this.primary.conn === c;
   }
 
   /** Encode with the negotiated options and write (ROUTE-REFRESH BoRR/EoRR, End-of-RIB...). */

@@ -60,3 +60,30 @@ t.test('write queue past its bound: Cease 6/8, session down, back after the back
   await peer.until(() => peer.connections === 2, 5_000, 'reconnect after the backoff');
   t.pass('the session comes back');
 });
+
+t.test('speaker: a session ended by the write-queue bound does not show the routes as announced', async (t) => {
+  const { Speaker } = await import('../../src/speaker/speaker.js');
+  const peer = new TestPeer({ asn: 65002 });
+  const port = await peer.listen('127.0.0.1');
+  const sp = new Speaker({
+    localAsn: 65001,
+    routerId: '10.255.0.1',
+    peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 60_000, max: 60_000 } }],
+    logger,
+  });
+  t.teardown(async () => {
+    await sp.stop({ timeoutMs: 200 });
+    await peer.close();
+  });
+  await sp.start();
+  await peer.established();
+  await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
+  peer.socket!.pause();
+  // More than 16 MiB in one set(): 80,000 /32s with distinct MEDs (one UPDATE each) and
+  // 20 large communities (240 bytes): about 300 bytes per UPDATE, 24 MB.
+  const large = Array.from({ length: 20 }, (_, i) => `65001:${i}:${i}`);
+  sp.set(Array.from({ length: 80_000 }, (_, i) => ({ prefix: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, prepend: 0, med: i, largeCommunities: large })));
+  await peer.until(() => sp.status()[0]?.state === 'Idle', 5_000, 'session ended');
+  t.match(sp.status()[0]?.lastError, /write-queue-overflow: Cease\/Out of Resources/);
+  t.same(sp.status()[0]?.announced, [], 'nothing shown as announced on a session that is down');
+});
