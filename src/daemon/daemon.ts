@@ -196,8 +196,10 @@ export class Daemon {
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
     if (cfg.loopback.manage && c.createLoopback) {
       const loopback = c.createLoopback(cfg, this.log.child({ component: 'loopback' }));
-      // Records the addresses already there: those are never removed.
+      // Records the addresses already there: those are never removed (unless a crashed previous run added them).
       await loopback.start();
+      // A previous run's address for a prefix no longer configured: nothing will announce or withdraw it now.
+      await loopback.releaseInheritedExcept(cfg.prefixes);
       this.loopback = loopback;
       this.applier = new RouteApplier({
         // Withdrawn prefixes lose their address only once the withdraw is written (bounded; see flush.ts).

@@ -224,6 +224,27 @@ export class LoopbackManager {
     });
   }
 
+  /**
+   * Remove the addresses inherited from a crashed previous run (state file) that are not
+   * for one of `prefixes`: the prefix left the config while the daemon was down. Call at
+   * start-up, before announcing: the run that announced them is gone, and its sessions
+   * with it. Returns what was removed.
+   */
+  releaseInheritedExcept(prefixes: readonly string[]): Promise<string[]> {
+    return this.serial(async () => {
+      await this.snapshot();
+      const keep = new Set(this.hostAddrs(prefixes).map(({ addr }) => key(addr)));
+      const gone: string[] = [];
+      for (const k of [...this.inherited]) {
+        if (keep.has(k)) continue;
+        await this.remove(k);
+        if (!this.added.has(k)) gone.push(k);
+      }
+      if (gone.length) this.log.info({ event: 'inherited-released', addresses: gone }, 'addresses a previous run added for prefixes no longer configured: removed');
+      return gone;
+    });
+  }
+
   /** Same as releaseAll() (the daemon's HostPort name). */
   cleanup(): Promise<void> {
     return this.releaseAll();

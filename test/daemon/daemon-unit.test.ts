@@ -199,6 +199,7 @@ async function harness(t: Test, mutate: (d: Doc) => Doc = (d) => d, notifier?: N
         },
         release: async (p: readonly string[]) => void journal.push(`loopback.release ${p.join(',')}`),
         releaseAll: async () => void journal.push('loopback.releaseAll'),
+        releaseInheritedExcept: async () => [],
         status: () => ({ interface: 'lo', preexisting: [], added: [] }),
       }) as unknown as LoopbackManager,
     createFallback: async () => {

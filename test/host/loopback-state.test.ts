@@ -55,6 +55,22 @@ t.test('after a crash, the addresses the previous run added are ours; the operat
   t.same([...ip.addrs].sort(), ['127.0.0.1/8', '198.51.100.9/32']);
 });
 
+t.test('an inherited address whose prefix left the config is removed at start; current ones and the operator\'s stay', async (t) => {
+  const stateFile = join(dir(t), 'loopback.json');
+  const ip = new FakeIp('lo', ['198.51.100.9/32']);
+  const first = new LoopbackManager({ interface: 'lo', runIp: ip.run, stateFile });
+  t.same(await first.ensure(['172.16.1.1/32', '172.16.1.2/32']), []);
+  // Crash; the config now has only 172.16.1.1/32 (and lists the operator's address too).
+  const second = new LoopbackManager({ interface: 'lo', runIp: ip.run, stateFile });
+  await second.start();
+  t.same(await second.releaseInheritedExcept(['172.16.1.1/32', '198.51.100.9/32']), ['172.16.1.2/32']);
+  t.same([...ip.addrs].sort(), ['172.16.1.1/32', '198.51.100.9/32']);
+  t.same(second.status().added, ['172.16.1.1/32'], 'the current one is still ours');
+  t.same(readState(stateFile).added, ['172.16.1.1/32']);
+  t.same(await second.releaseInheritedExcept([]), ['172.16.1.1/32'], 'addresses added by a previous run only');
+  t.ok(ip.addrs.has('198.51.100.9/32'), 'never the operator\'s');
+});
+
 t.test('without a state file the old behaviour stays: what is there at start is never removed', async (t) => {
   const ip = new FakeIp('lo', ['172.16.1.1/32']);
   const lo = new LoopbackManager({ interface: 'lo', runIp: ip.run });
