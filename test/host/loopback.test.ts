@@ -63,6 +63,34 @@ t.test('loopback in a namespace', async (t) => {
   await t.rejects(bad.start(), /cannot run ip/);
 });
 
+t.test('loopback in a namespace: a crashed run\'s addresses are removed by the next run (state file)', async (t) => {
+  if (!(await requireRootAndTools(t, ['ip']))) return;
+  useCleanup(t);
+  const ns = await Netns.create('hlc');
+  t.teardown(() => ns.destroy());
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-lo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateFile = join(dir, 'loopback.json');
+  const addrs = async () => (await ns.ip(['-j', 'addr', 'show', 'dev', 'lo'])).stdout;
+  await ns.ip(['addr', 'add', '198.51.100.9/32', 'dev', 'lo']);
+
+  const crashed = new LoopbackManager({ interface: 'lo', netns: ns.name, stateFile });
+  t.same(await crashed.ensure(['198.51.100.1/32', '2001:db8:9::1/128']), []);
+  // The process dies here: nothing removed. The next run:
+  const next = new LoopbackManager({ interface: 'lo', netns: ns.name, stateFile });
+  await next.start();
+  t.same(next.status().preexisting, ['198.51.100.9/32']);
+  t.same(next.status().inherited.sort(), ['198.51.100.1/32', '2001:db8:9::1/128']);
+  await next.releaseAll();
+  const a = await addrs();
+  t.notMatch(a, /198\.51\.100\.1"/, 'the crashed run\'s IPv4 address removed');
+  t.notMatch(a, /2001:db8:9::1/, 'and its IPv6 one');
+  t.match(a, /198\.51\.100\.9/, 'the operator\'s kept');
+});
+
 t.test('RouteApplier + loopback: address before announce, removal only after the withdraw was written', async (t) => {
   if (!(await requireRootAndTools(t, ['ip']))) return;
   useCleanup(t);
