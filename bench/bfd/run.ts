@@ -157,8 +157,11 @@ async function main(): Promise<void> {
   };
   print(result);
   const blame = attribute(wire, detect);
-  console.log('\nDown transitions seen on the wire (t from start of capture):');
-  for (const d of blame) console.log(`  t=${d.atS.toFixed(1)}s ${d.side.padEnd(11)} diag ${d.diag}  peer's longest tx gap in the second before: ${d.peerGapMs.toFixed(0)} ms -> ${d.cause}`);
+  console.log('\nDown transitions seen on the wire (t = last Up packet, from the start of the capture):');
+  for (const d of blame) console.log(`  t=${d.atS.toFixed(1)}s ${d.side.padEnd(11)} diag ${d.diag}  other side's longest tx gap up to then: ${d.peerGapMs.toFixed(0)} ms -> ${d.cause}`);
+  const first = blame.filter((d) => d.diag !== 3);
+  const byOurs = first.filter((d) => (d.side === 'bgp-sidecar' && d.cause.includes('fired')) || (d.side === 'FRR bfdd' && d.cause.includes('went silent'))).length;
+  console.log(`Down episodes caused by bgp-sidecar (silent sender or early/late detection): ${byOurs}; by FRR bfdd: ${first.length - byOurs}`);
   Object.assign(result, { downs: blame });
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(result, null, 2));
   await ours.close();
@@ -167,10 +170,12 @@ async function main(): Promise<void> {
 }
 
 /**
- * Who caused each Down: for every Up -> Down change in a side's packets, look at the other
- * side's longest transmit gap in the second before. A gap of about a detection time means the
- * other side went silent (its sender was starved, or the whole machine stalled); otherwise the
- * detecting side itself fired late or early.
+ * Who caused each Down. A side that detects a failure stops its fast packets at once but sends
+ * its first Down packet only at the slow rate (up to 1.33 s later), so the reference is the
+ * side's LAST Up packet: detection happened within one interval after it. If the other side's
+ * packets had a gap of about a detection time ending there, the other side went silent (its
+ * sender was starved, or the whole machine stalled); otherwise the detecting side fired while
+ * packets were still arriving (its own receive path or timer ran late).
  */
 function attribute(wire: Record<string, Array<{ t: number; sta: number; diag: number }>>, detect: number) {
   const names: Record<string, string> = { [OURS]: 'bgp-sidecar', [PEER]: 'FRR bfdd' };
@@ -180,14 +185,15 @@ function attribute(wire: Record<string, Array<{ t: number; sta: number; diag: nu
     const pk = wire[me]!;
     for (let i = 1; i < pk.length; i++) {
       if (pk[i - 1]!.sta !== 3 || pk[i]!.sta === 3) continue;
-      const at = pk[i]!.t;
-      const o = wire[other]!.filter((x) => x.t >= at - 1000 && x.t <= at).map((x) => x.t);
+      const ref = pk[i - 1]!.t + INTERVAL; // detection happened by about here
+      const o = wire[other]!.filter((x) => x.t >= ref - 1000 && x.t <= ref).map((x) => x.t);
       let gap = 0;
       for (let k = 1; k < o.length; k++) gap = Math.max(gap, o[k]! - o[k - 1]!);
-      if (o.length) gap = Math.max(gap, at - o[o.length - 1]!);
+      gap = Math.max(gap, ref - (o.at(-1) ?? ref - 1000));
       const diag = pk[i]!.diag;
-      const cause = diag === 3 ? 'follows the other side (neighbor signaled down)' : gap >= detect * 0.9 ? `${names[other]} went silent` : `${names[me]} detected late/early`;
-      out.push({ atS: (at - start) / 1000, side: names[me]!, diag, peerGapMs: gap, cause });
+      const cause =
+        diag === 3 ? 'follows the other side (neighbor signaled down)' : gap >= detect * 0.9 ? `${names[other]} went silent first` : `${names[me]} fired while packets still arrived`;
+      out.push({ atS: (pk[i - 1]!.t - start) / 1000, side: names[me]!, diag, peerGapMs: gap, cause });
     }
   }
   return out.sort((a, b) => a.atS - b.atS);
