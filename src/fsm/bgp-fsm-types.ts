@@ -48,6 +48,8 @@ export type FsmEvent =
    * bytes wait to be accepted by the kernel; `progress` is true when some were.
    */
   | { type: 'write-state'; pending: boolean; progress: boolean }
+  /** The owner wrote UPDATEs on the Established connection (RFC 4271 8.2.2: restarts the KeepaliveTimer). */
+  | { type: 'updates-sent' }
   /** A timer of this FSM expired (fired by the FSM itself from the injected clock). */
   | { type: 'timer-expired'; timer: TimerName };
 

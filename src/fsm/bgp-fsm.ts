@@ -157,6 +157,12 @@ export class BgpFsm {
       this.onWriteState(ev.pending, ev.progress);
       return;
     }
+    if (ev.type === 'updates-sent') {
+      // RFC 4271 8.2.2 Established: "Each time the local system sends a KEEPALIVE or UPDATE
+      // message, it restarts its KeepaliveTimer, unless the negotiated HoldTime value is zero."
+      if (this.st === 'Established' && this.timers.has('keepalive')) this.startKeepalive();
+      return;
+    }
     const from = this.st;
     let t: Transition;
     switch (from) {

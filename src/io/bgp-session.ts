@@ -225,7 +225,9 @@ export class PeerSession extends EventEmitter<PeerSessionEvents> {
       if (c.isClosed) break;
       c.write(m);
     }
-    return this.isEstablished && this.primary.conn === c;
+    const ok = this.isEstablished && this.primary.conn === c;
+    if (ok && messages.length > 0) this.primary.fsm.handle({ type: 'updates-sent' });
+    return ok;
   }
 
   /** Encode with the negotiated options and write (ROUTE-REFRESH BoRR/EoRR, End-of-RIB...). */

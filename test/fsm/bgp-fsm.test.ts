@@ -526,3 +526,24 @@ t.test('a stop with a reason code reports it (write queue overflow)', (t) => {
   t.ok(h.fsm.isTimerRunning('idle-hold'), 'restarts after the backoff');
   t.end();
 });
+
+t.test('sending UPDATEs restarts the KeepaliveTimer (RFC 4271 8.2.2), not with hold time 0', (t) => {
+  const h = harness();
+  h.toEstablished(peerOpen({ holdTime: 30 }));
+  h.take();
+  h.clock.advance(8_000);
+  h.fsm.handle({ type: 'updates-sent' });
+  h.clock.advance(9_999);
+  t.equal(h.sent().filter((m) => m.type === 'keepalive').length, 0, 'no KEEPALIVE 10 s after the last one: an UPDATE went out at 8 s');
+  h.clock.advance(1);
+  t.equal(h.sent().filter((m) => m.type === 'keepalive').length, 1, 'one 10 s after the UPDATE');
+
+  const z = harness();
+  z.toEstablished(peerOpen({ holdTime: 0 }));
+  z.take();
+  z.fsm.handle({ type: 'updates-sent' });
+  t.notOk(z.fsm.isTimerRunning('keepalive'), 'hold time 0: still no KeepaliveTimer');
+  z.clock.advance(3_600_000);
+  t.equal(z.sent().length, 0);
+  t.end();
+});
