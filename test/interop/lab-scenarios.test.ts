@@ -44,7 +44,7 @@ if (await requireRootAndTools(t, ['bird', 'birdc', 'ip'])) {
     let out = '';
     let err = '';
     const code = await runFailoverLab(opts, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
-    t.equal(code, 0, `exit code (stderr tail: ${err.slice(-3000)})`);
+    t.equal(code, 0, 'exit code 0', code === 0 ? {} : { stderrTail: err.slice(-3000) });
     const doc = JSON.parse(out) as { runs: (RunRecord & { events: { kind: string; text: string }[] })[] };
     t.equal(doc.runs.length, 2);
     for (const r of doc.runs) {
