@@ -134,7 +134,7 @@ t.test('a blocked event loop stops the pings; they resume when it unblocks', asy
   let stall: (typeof h.events)[number] | undefined;
   for (let i = 0; i < 100 && !stall; i++) {
     // Only a stall logged after the block began: a loaded machine may log shorter stalls earlier.
-    stall = h.events.find((e) => e.event === 'log-warn' && e.msg === 'event loop stalled' && e.at >= blocking.at);
+    stall = h.events.find((e) => e.event === 'log-warn' && e.msg === 'event loop stalled' && Number(e.at) >= blocking.at);
     if (!stall) await new Promise((r) => setTimeout(r, 20));
   }
   t.ok(stall, 'the stall is logged after the fact');
