@@ -341,10 +341,8 @@ const bird: SystemDef = {
       cmd: 'bird',
       args: ['-f', '-c', configPath, '-s', socket, '-P', join(c.dir, 'bird.pid')],
       logFile: join(c.dir, 'bird.log'),
-      onLine: (l) => {
-        if (/BFD session .* (Up|Down)|bfd.*(up|down)/i.test(l) && /bfd/i.test(l)) c.tl.mark('bfd', `${c.app.name} bird: ${l.replace(/^.*?<\w+> /, '')}`);
-        else if (c.verbose) c.tl.say(`  [${c.app.name}] ${l}`);
-      },
+      // BIRD logs little by default; the Route Server's side shows its BGP and BFD events.
+      ...(c.verbose ? { onLine: (l: string) => c.tl.say(`  [${c.app.name}] ${l}`) } : {}),
     });
     return {
       procs: [proc],
