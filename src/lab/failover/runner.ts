@@ -61,7 +61,8 @@ export function failoverOptionsFrom(o: LabOptions): FailoverLabOptions {
     keepLogs: o.keepLogs,
     floatingPrefix: o.floatingPrefix,
     timers: { ...defaultTimers, holdTime: o.holdTime },
-    moveTimeoutMs: Math.min(o.timeoutMs, 15_000),
+    // Long enough for the slowest detection (a hold timer) with a margin.
+    moveTimeoutMs: Math.min(o.timeoutMs, Math.max(15_000, o.holdTime * 1000 + 5000)),
     probeIntervalMs: 10,
   };
 }
