@@ -1,6 +1,7 @@
 /**
  * The real components behind the daemon's ports. AWS code is imported only
- * when a fallback is configured, BFD only when a peer has bfd.
+ * when a fallback or Route Server status polling is configured, BFD only when
+ * a peer has bfd.
  */
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -9,7 +10,9 @@ import { HealthMonitor } from '../health/index.js';
 import { Speaker } from '../speaker/speaker.js';
 import type { Clock } from '../util/clock.js';
 import { LoopbackManager, StateHooks } from '../host/index.js';
-import type { BfdPort, Components, FallbackPort, HealthPort, HooksPort, SpeakerPort, SpeakerSettings } from './ports.js';
+import type { FallbackStatus } from '../aws/fallback.js';
+import type { RsStatusSnapshot } from '../aws/rs-status-poller.js';
+import type { BfdPort, Components, FallbackPort, HealthPort, HooksPort, RsStatusPort, SpeakerPort, SpeakerSettings } from './ports.js';
 
 /**
  * Where the loopback manager records the addresses it added, so that a restart after a
@@ -42,6 +45,19 @@ export function realComponents(): Components {
     async createFallback(cfg: Config, logger: Logger): Promise<FallbackPort> {
       const { createFallback } = await import('../aws/fallback.js');
       return createFallback(cfg, { logger });
+    },
+    async createRsStatus(cfg: Config, logger: Logger, clock: Clock): Promise<RsStatusPort> {
+      if (!cfg.aws) throw new Error('createRsStatus without an aws section');
+      const { createRsStatusPoller } = await import('../aws/rs-status-poller.js');
+      return createRsStatusPoller({ aws: cfg.aws, prefixes: cfg.prefixes }, { logger, clock });
+    },
+    async registerAwsMetrics(registry, sources): Promise<void> {
+      const { registerAwsMetrics } = await import('../aws/metrics.js');
+      registerAwsMetrics(registry, {
+        fallback: sources.fallback as () => FallbackStatus | undefined,
+        rsStatus: sources.rsStatus as () => RsStatusSnapshot | undefined,
+        now: sources.now,
+      });
     },
   };
 }

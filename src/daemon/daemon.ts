@@ -25,7 +25,7 @@ import type { ControlRequest } from './control-protocol.js';
 import { staticAnnouncements, withAnnounceDefaults } from './announcements.js';
 import { ControlServer } from './control-server.js';
 import { FLUSH_TIMEOUT_MS, flushingAnnounce } from './flush.js';
-import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
+import { speakerPeer, type Announcement, type BfdPort, type Components, type FallbackPort, type HealthPort, type RsStatusPort, type HooksPort, type LoopbackPort, type SpeakerPeer, type SpeakerPort } from './ports.js';
 
 export { CEASE, CEASE_BFD_DOWN };
 export const STOP_REASON = 'bgp-sidecar stopping';
@@ -90,6 +90,8 @@ export class Daemon {
   private applier: RouteApplier | undefined;
   private hooks: HooksPort | undefined;
   private fallback: FallbackPort | undefined;
+  private rsStatus: RsStatusPort | undefined;
+  private awsMetricsRegistered = false;
   private routerId = '';
   private readonly startedAt = new Date();
   private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -194,6 +196,8 @@ export class Daemon {
       }
     }
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
+    await this.startRsStatus(cfg);
+    await this.registerAwsMetrics();
     if (cfg.loopback.manage && c.createLoopback) {
       const loopback = c.createLoopback(cfg, this.log.child({ component: 'loopback' }));
       // Records the addresses already there: those are never removed (unless a crashed previous run added them).
@@ -214,6 +218,32 @@ export class Daemon {
     this.routerId = cfg.routerId ?? speaker.bgpId ?? '';
     this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
     if (cfg.health && c.createHealth) this.startHealth(cfg);
+  }
+
+  /** Route Server status polling (issue 6), only with aws.rs-status-interval; the AWS SDK is imported only then. */
+  private async startRsStatus(cfg: Config): Promise<void> {
+    const create = this.opts.components.createRsStatus;
+    if (cfg.aws?.rsStatusIntervalMs === undefined || !create) return;
+    this.rsStatus = await create(cfg, this.log.child({ component: 'rs-status' }), this.opts.clock);
+  }
+
+  /** The AWS metrics read this.fallback and this.rsStatus at scrape time, so they survive reloads; registered once. */
+  private async registerAwsMetrics(): Promise<void> {
+    const register = this.opts.components.registerAwsMetrics;
+    if (this.awsMetricsRegistered || !register || (!this.fallback && !this.rsStatus)) return;
+    this.awsMetricsRegistered = true;
+    await register(this.metrics.registry, {
+      fallback: () => this.fallback?.status(),
+      rsStatus: () => this.rsStatus?.status(),
+      now: () => this.opts.clock.now(),
+    });
+  }
+
+  /** The poller's snapshot for status: `at` is on the daemon's clock, so it is shown as an age. */
+  private rsStatusView(): Record<string, unknown> | null {
+    if (!this.rsStatus) return null;
+    const { at, ...rest } = this.rsStatus.status();
+    return { ...rest, ageMs: at === undefined ? null : Math.max(0, Math.round(this.opts.clock.now() - at)) };
   }
 
   private makePolicy(cfg: Config): Policy {
@@ -530,6 +560,12 @@ export class Daemon {
       const create = c.createFallback;
       if (cfg.fallback && create) await attempt('fallback', async () => void (this.fallback = await create(cfg, this.log.child({ component: 'fallback' }))));
     }
+    if (!isDeepStrictEqual(cfg.aws, old.aws) || !isDeepStrictEqual(cfg.prefixes, old.prefixes)) {
+      this.rsStatus?.close();
+      this.rsStatus = undefined;
+      await attempt('rs-status', () => this.startRsStatus(cfg));
+    }
+    await attempt('aws metrics', () => this.registerAwsMetrics());
     this.apply('reload');
     this.metrics.reloads.inc({ result: problems.length ? 'partial' : 'applied' });
     this.log.info({ file: this.file, peers: cfg.peers.map((p) => p.address), problems }, problems.length ? 'configuration reloaded with problems' : 'configuration reloaded');
@@ -606,6 +642,7 @@ export class Daemon {
       health: this.health?.status() ?? null,
       policy: this.cfg.health ? this.policy?.status() ?? null : null,
       fallback: this.fallback?.status() ?? null,
+      rsStatus: this.rsStatusView(),
       loopback: this.loopback?.status() ?? null,
       hooks: this.hooks?.status() ?? null,
     };
@@ -698,6 +735,7 @@ export class Daemon {
       this.hooks?.close();
     });
     await step('fallback', () => this.fallback?.close());
+    await step('rs-status', () => this.rsStatus?.close());
     await step('metrics', () => this.metricsServer?.close());
     this.phase = 'stopped';
     this.log.info({}, 'stopped');
@@ -707,6 +745,8 @@ export class Daemon {
     await this.control?.close().catch(() => undefined);
     await this.metricsServer?.close().catch(() => undefined);
     await this.bfd?.close().catch(() => undefined);
+    this.rsStatus?.close();
+    await this.fallback?.close().catch(() => undefined);
     await this.speaker?.stop({ reason: STOP_REASON, timeoutMs: 1000 }).catch(() => undefined);
     this.phase = 'stopped';
   }

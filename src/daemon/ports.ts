@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Config, PeerConfig } from '../config/schema.js';
 import type { SpeakerPeer } from '../speaker/types.js';
 import type { BfdSessionOptions } from '../io/bfd-types.js';
@@ -56,6 +57,16 @@ export interface FallbackPort {
   close(): Promise<void>;
 }
 
+/**
+ * Route Server status poller (src/aws/rs-status-poller.ts RsStatusPoller): what Route Server
+ * reports for this appliance's peers and prefixes. status() is an RsStatusSnapshot
+ * ({ at?, result?, error?, polls }); `at` is on the daemon's clock.
+ */
+export interface RsStatusPort {
+  status(): { at?: number; error?: string; polls: number; result?: unknown };
+  close(): void;
+}
+
 /** Loopback address management (src/host/loopback.ts LoopbackManager). */
 export type LoopbackPort = LoopbackManager;
 
@@ -103,4 +114,11 @@ export interface Components {
   createHooks?(cfg: Config, logger: Logger): HooksPort | undefined;
   /** Only called when a fallback is configured; imports AWS clients lazily. */
   createFallback?(cfg: Config, logger: Logger): Promise<FallbackPort>;
+  /** Only called when aws.rs-status-interval is set; imports AWS clients lazily. */
+  createRsStatus?(cfg: Config, logger: Logger, clock: Clock): Promise<RsStatusPort>;
+  /**
+   * Registers the AWS layer's metrics (fallback runs, Route Server status) on the daemon's
+   * registry, read at scrape time from the sources; called at most once per daemon.
+   */
+  registerAwsMetrics?(registry: Registry, sources: { fallback: () => unknown; rsStatus: () => unknown; now: () => number }): Promise<void>;
 }

@@ -4,6 +4,8 @@
  * JSON, treated as untrusted shape (fields may be missing).
  */
 
+import { formatFallbackStatus } from '../../../aws/status-format.js';
+
 type Obj = Record<string, unknown>;
 
 const str = (v: unknown, dflt = '-'): string => (v === undefined || v === null || v === '' ? dflt : String(v));
@@ -124,10 +126,44 @@ export function formatStatus(status: unknown, now = Date.now()): string {
       }),
     ));
   }
-  const fb = s['fallback'];
-  if (fb !== null && fb !== undefined) {
-    out.push('');
-    out.push(`Fallback: ${JSON.stringify(fb)}`);
-  }
+  const fallback = formatFallbackStatus(s['fallback']);
+  if (fallback.length) out.push('', ...fallback);
+  const rs = formatRsStatus(s['rsStatus']);
+  if (rs.length) out.push('', ...rs);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The daemon's Route Server status (aws.rs-status-interval): this appliance's peers as
+ * Route Server sees them (DescribeRouteServerPeers) and, per floating prefix, the next hop
+ * in its FIB (GetRouteServerRoutingDatabase). Empty when not polled.
+ */
+export function formatRsStatus(rs: unknown): string[] {
+  if (rs === null || rs === undefined) return [];
+  const r = obj(rs);
+  const result = obj(r['result']);
+  const age = typeof r['ageMs'] === 'number' ? `${formatDuration(r['ageMs'])} ago` : 'no answer yet';
+  const out = [`Route Server (as AWS sees it, ${age}; ${str(r['polls'], '0')} poll(s))`];
+  if (typeof r['error'] === 'string') out.push(`  last poll failed: ${r['error']}`);
+  const peers = arr(result['peers']).map(obj);
+  if (peers.length) {
+    out.push(table(
+      ['  Endpoint', 'RS peer', 'State', 'BGP', 'BFD', 'Liveness'],
+      peers.map((p) => [`  ${str(p['endpointAddress'])}`, str(p['id']), str(p['state']), str(p['bgpStatus']), str(p['bfdStatus']), str(p['liveness'])]),
+    ));
+  } else if (r['result'] !== undefined) {
+    out.push('  no Route Server peer has this appliance\'s address');
+  }
+  const prefixes = arr(result['prefixes']).map(obj);
+  if (prefixes.length) {
+    out.push(table(
+      ['  Prefix', 'Route server', 'In FIB (next hop)', 'Paths'],
+      prefixes.map((d) => {
+        const fib = d['inFib'] === undefined || d['inFib'] === null ? undefined : obj(d['inFib']);
+        const inFib = fib ? `${str(fib['nextHop'])} (${fib['us'] === true ? 'us' : 'another'})` : 'none';
+        return [`  ${str(d['prefix'])}`, str(d['routeServerId']), inFib, String(arr(d['paths']).length)];
+      }),
+    ));
+  }
+  return out;
 }
