@@ -60,6 +60,7 @@ function peerDoc(p: PeerConfig): Doc {
     port: p.port,
     'local-address': p.localAddress,
     'hold-time': p.holdTime,
+    'open-hold-time': p.openHoldTime,
     passive: p.passive,
     bfd: p.bfd ? bfdDoc(p.bfd) : undefined,
     'ipv6-next-hop': p.ipv6NextHop,

@@ -220,12 +220,17 @@ export const holdTime = field('0 or an integer 3..65535 (seconds; RFC 4271 4.2 f
   v === 0 ? 0 : intIn(v, 3, 65535),
 );
 
+/** Default OpenSent hold time in seconds (src/fsm/bgp-fsm.ts DEFAULT_OPEN_HOLD_MS). */
+export const DEFAULT_OPEN_HOLD_TIME = 30;
+
 const peerObject = z.strictObject({
   address: ipAddress,
   asn,
   port: intRange(1, 65535).optional(),
   'local-address': ipAddress.optional(),
   'hold-time': holdTime.optional(),
+  // RFC 4271 8.2.2: the hold timer while waiting for the peer's OPEN (OpenSent); the RFC suggests 4 minutes.
+  'open-hold-time': field('an integer 1..65535 (seconds)', (v) => intIn(v, 1, 65535)).optional(),
   passive: bool.optional(),
   bfd: peerBfdSchema.optional(),
   'ipv6-next-hop': ipv6.optional(),
@@ -239,6 +244,8 @@ export const peerSchema = peerObject.transform((p) => ({
   port: p.port ?? DEFAULT_BGP_PORT,
   ...(p['local-address'] !== undefined ? { localAddress: p['local-address'] } : {}),
   holdTime: p['hold-time'] ?? DEFAULT_HOLD_TIME,
+  /** Seconds the OpenSent state waits for the peer's OPEN before NOTIFICATION Hold Timer Expired. */
+  openHoldTime: p['open-hold-time'] ?? DEFAULT_OPEN_HOLD_TIME,
   passive: p.passive ?? false,
   ...(p.bfd !== undefined ? { bfd: p.bfd } : {}),
   ...(p['ipv6-next-hop'] !== undefined ? { ipv6NextHop: p['ipv6-next-hop'] } : {}),

@@ -95,6 +95,7 @@ export function speakerPeer(p: PeerConfig): SpeakerPeer {
     asn: p.asn,
     port: p.port,
     holdTime: p.holdTime,
+    openHoldMs: p.openHoldTime * 1000,
     passive: p.passive,
     ...(p.localAddress !== undefined ? { localAddress: p.localAddress } : {}),
     ...(p.ipv6NextHop !== undefined ? { ipv6NextHop: p.ipv6NextHop } : {}),

@@ -156,7 +156,7 @@ t.test('metrics off, no aws, minimal file: round-trips, defaults written out', a
   writeFileSync(f, 'local-asn: 65001\nprefixes: [172.16.1.1/32]\npeers: [{ address: 10.0.1.230, asn: 65000 }]\nmetrics: false\n');
   await roundTrip(t, f);
   const y = parse((await cli(['check-config', '-c', f])).out) as Record<string, unknown>;
-  t.same(y['peers'], [{ address: '10.0.1.230', asn: 65000, port: 179, 'hold-time': 90, passive: false }], 'peer defaults filled in');
+  t.same(y['peers'], [{ address: '10.0.1.230', asn: 65000, port: 179, 'hold-time': 90, 'open-hold-time': 30, passive: false }], 'peer defaults filled in');
   t.same(y['control'], { socket: '/run/bgp-sidecar/control.sock', mode: '0660' });
   t.same(y['metrics'], false);
   t.same(y['policy'], { up: { prepend: 0 }, down: { withdraw: true }, maintenance: { withdraw: true }, 'failback-delay': '0s', 'failback-prepend': 3 });

@@ -9,6 +9,7 @@ import t from 'tap';
 import { stringify } from 'yaml';
 import { loadConfigFile, parseConfigText, parsePath, formatPath } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/types.js';
+import { speakerPeer } from '../../src/daemon/ports.js';
 
 type Doc = Record<string, unknown>;
 
@@ -55,7 +56,7 @@ t.test('the minimal config loads with its defaults', async (t) => {
   t.equal(config.localAsn, 65001);
   t.same(config.prefixes, ['172.16.1.1/32']);
   t.same(config.announce, { prepend: 0, communities: [], largeCommunities: [] });
-  t.same(config.peers, [{ address: '10.0.1.230', asn: 65000, port: 179, holdTime: 90, passive: false }]);
+  t.same(config.peers, [{ address: '10.0.1.230', asn: 65000, port: 179, holdTime: 90, openHoldTime: 30, passive: false }]);
   t.same(config.control, { socket: '/run/bgp-sidecar/control.sock', mode: 0o660 });
   t.same(config.metrics, { host: '127.0.0.1', port: 9479 });
   t.equal(config.logLevel, 'info');
@@ -78,6 +79,8 @@ t.test('valid values are normalized', async (t) => {
     ['peers[0].local-address', '10.0.1.203', (c) => [c.peers[0]?.localAddress, c.routerId], ['10.0.1.203', '10.0.1.203']],
     ['peers[0].hold-time', 0, (c) => c.peers[0]?.holdTime, 0],
     ['peers[0].hold-time', 3, (c) => c.peers[0]?.holdTime, 3],
+    ['peers[0].open-hold-time', 240, (c) => c.peers[0]?.openHoldTime, 240],
+    ['peers[0].open-hold-time', 1, (c) => (c.peers[0] ? speakerPeer(c.peers[0]).openHoldMs : undefined), 1000],
     ['peers[0].passive', true, (c) => [c.peers[0]?.passive, c.listen], [true, { host: '0.0.0.0', port: 179 }]],
     ['peers[0].max-prefixes', 100, (c) => c.peers[0]?.maxPrefixes, 100],
     ['peers[0].bfd', true, (c) => c.peers[0]?.bfd?.multiplier, 3],
@@ -135,6 +138,10 @@ t.test('invalid values: one line each, naming the path and what was expected', a
     ['peers[0].hold-time', 1, 'peers[0].hold-time: expected 0 or an integer 3..65535 (seconds; RFC 4271 4.2 forbids 1 and 2), got 1'],
     ['peers[0].hold-time', 2, 'peers[0].hold-time: expected 0 or an integer 3..65535 (seconds; RFC 4271 4.2 forbids 1 and 2), got 2'],
     ['peers[0].hold-time', 65536, 'peers[0].hold-time: expected 0 or an integer 3..65535'],
+    ['peers[0].open-hold-time', 0, 'peers[0].open-hold-time: expected an integer 1..65535 (seconds), got 0'],
+    ['peers[0].open-hold-time', -5, 'peers[0].open-hold-time: expected an integer 1..65535 (seconds), got -5'],
+    ['peers[0].open-hold-time', 2.5, 'peers[0].open-hold-time: expected an integer 1..65535 (seconds), got 2.5'],
+    ['peers[0].open-hold-time', '30s', 'peers[0].open-hold-time: expected an integer 1..65535 (seconds), got "30s"'],
     ['peers[0].passive', 'yes', 'peers[0].passive: expected true or false, got "yes" (YAML 1.2 reads yes/no/on/off as text; write true or false)'],
     ['peers[0].ipv6-next-hop', '10.0.0.1', 'peers[0].ipv6-next-hop: expected an IPv6 address, got "10.0.0.1"'],
     ['peers[0].ipv4-next-hop', '::1', 'peers[0].ipv4-next-hop: expected an IPv4 address, got "::1"'],

@@ -247,8 +247,8 @@ t.test('without health: the announce settings, statically, at start', async (t) 
     localAsn: 65001,
     routerId: '10.0.0.1',
     peers: [
-      { address: '10.0.1.230', asn: 65000, port: 179, holdTime: 90, passive: false },
-      { address: '10.0.1.231', asn: 65000, port: 179, holdTime: 90, passive: false },
+      { address: '10.0.1.230', asn: 65000, port: 179, holdTime: 90, openHoldMs: 30_000, passive: false },
+      { address: '10.0.1.231', asn: 65000, port: 179, holdTime: 90, openHoldMs: 30_000, passive: false },
     ],
   });
   t.same(h.speaker.sets, [[{ prefix: '172.16.1.1/32', prepend: 1, med: 50 }]]);
