@@ -411,6 +411,11 @@ process.on('message', (m: ToWorker) => {
 });
 // The daemon went away: nothing to report to, stop (sessions time out at the peer).
 process.on('disconnect', () => process.exit(0));
+// A signal sent to the whole process group (Ctrl-C in a terminal, a supervisor killing the
+// group) must not end BFD before the daemon's orderly stop, or the peer sees a detection-time
+// Down (and Route Server a Cease/BFD Down) instead of AdminDown: the daemon ends us over IPC
+// after AdminDown (diag 7); if the daemon itself dies, 'disconnect' above ends us.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => undefined);
 process.on('uncaughtException', (err) => {
   log('error', 'bfd worker crashed', { err: err.stack ?? String(err) });
   setTimeout(() => process.exit(70), 20);

@@ -176,3 +176,20 @@ t.test('bad options fail at the caller with the field named', async (t) => {
   t.throws(() => m.add('x', { ...ok, auth: { type: 'keyed-md5', keyId: 1, secret: 'x'.repeat(17) } }), /1\.\.16 bytes/);
   t.same(m.status(), []);
 });
+
+t.test('a group-wide SIGTERM/SIGINT does not end the worker: the daemon stops BFD itself (AdminDown)', async (t) => {
+  const { a, b, ev } = pair();
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  await waitFor(() => up(a) && up(b), { timeoutMs: 10_000, what: 'Up' });
+  const pid = a.workerPid!;
+  process.kill(pid, 'SIGTERM');
+  process.kill(pid, 'SIGINT');
+  await sleep(700); // more than the 300 ms detection time
+  t.equal(a.workerPid, pid, 'same worker process');
+  t.ok(up(a) && up(b), 'still Up');
+  t.notOk(ev.b.some((e) => e.state === 'down'), 'the peer saw no Down');
+  await a.close();
+  const down = await waitFor(() => ev.b.find((e) => e.state === 'down'), { timeoutMs: 3000, what: 'peer Down after close' });
+  t.match(down, { remoteState: 'admin-down' }, 'close() sends AdminDown');
+  t.equal(bfdChangeResetsBgp(down), false);
+});

@@ -18,19 +18,20 @@ const load = async (rel: string) => (await loadConfigFile(join(ROOT, rel))).conf
 t.test('needs per feature', async (t) => {
   t.same(requiredCapabilities(await load('systemd/config.yaml')), [], 'the installed template needs none');
   t.same(requiredCapabilities(await load('config/ipv6.yaml')), ['CAP_NET_ADMIN'], 'loopback.manage');
-  t.same(requiredCapabilities(await load('config/bfd-tuned.yaml')), ['CAP_NET_ADMIN', 'CAP_NET_RAW'], 'BFD raw socket + loopback');
+  t.same(requiredCapabilities(await load('config/bfd-tuned.yaml')), ['CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_SYS_NICE'], 'BFD raw socket and real-time worker + loopback');
   const needs = capabilityNeeds(await load('config/bfd-tuned.yaml'));
-  t.same(needs.map((n) => `${n.cap} ${n.path}`), ['CAP_NET_RAW peers[0].bfd', 'CAP_NET_RAW peers[1].bfd', 'CAP_NET_ADMIN loopback.manage']);
+  t.same(needs.map((n) => `${n.cap} ${n.path}`), ['CAP_NET_RAW peers[0].bfd', 'CAP_SYS_NICE peers[0].bfd', 'CAP_NET_RAW peers[1].bfd', 'CAP_SYS_NICE peers[1].bfd', 'CAP_NET_ADMIN loopback.manage']);
 });
 
 t.test('missing capabilities of a process', async (t) => {
   const cfg = await load('config/bfd-tuned.yaml');
   t.equal(effectiveCapabilities('Name:\tnode\nCapEff:\t0000000000003400\n'), 0x3400n);
   t.equal(effectiveCapabilities('no caps line'), undefined);
-  t.same(missingCapabilities(cfg, 0x3400n), [], 'the unit as shipped covers it');
+  t.same(missingCapabilities(cfg, 0x803400n), [], 'the unit as shipped covers it');
+  t.same(missingCapabilities(cfg, 0x3400n).map((n) => `${n.cap} ${n.path}`), ['CAP_SYS_NICE peers[0].bfd', 'CAP_SYS_NICE peers[1].bfd'], 'without SYS_NICE the BFD worker cannot run real-time');
   t.same(missingCapabilities(cfg, 0x000001ffffffffffn), [], 'root');
-  t.same(missingCapabilities(cfg, 1n << 13n).map((n) => n.path), ['loopback.manage'], 'a drop-in that kept only NET_RAW');
-  t.same(missingCapabilities(cfg, 0n).length, 3);
+  t.same(missingCapabilities(cfg, (1n << 13n) | (1n << 23n)).map((n) => n.path), ['loopback.manage'], 'a drop-in that kept only NET_RAW and SYS_NICE');
+  t.same(missingCapabilities(cfg, 0n).length, 5);
 });
 
 t.test('install --capabilities auto', async (t) => {
@@ -55,8 +56,8 @@ t.test('install --capabilities auto', async (t) => {
 
   t.equal(await cmd.handler({ prefix: root, source: src, capabilities: 'auto' }, io), 0);
   const dropin = readFileSync(join(root, 'etc/systemd/system/bgp-sidecar.service.d/10-capabilities.conf'), 'utf8');
-  t.match(dropin, /^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW$/m);
-  t.match(dropin, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW$/m);
+  t.match(dropin, /^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_NICE$/m);
+  t.match(dropin, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_NICE$/m);
 
   out.length = 0;
   await cmd.handler({ prefix: root, source: src }, io);

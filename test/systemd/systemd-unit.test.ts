@@ -187,8 +187,8 @@ t.test('the installed unit under a real systemd', async (t) => {
   const st = (await ns(['cat', `/proc/${pid}/status`])).out;
   const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(st)?.[1]?.trim();
   t.equal(field('Uid')?.split(/\s+/)[0], String(TEST_ID), 'runs as the bgp-sidecar user');
-  // CAP_NET_BIND_SERVICE (10) | CAP_NET_ADMIN (12) | CAP_NET_RAW (13)
-  for (const k of ['CapAmb', 'CapBnd', 'CapEff']) t.equal(field(k), '0000000000003400', `${k}: only NET_RAW, NET_ADMIN, NET_BIND_SERVICE`);
+  // CAP_NET_BIND_SERVICE (10) | CAP_NET_ADMIN (12) | CAP_NET_RAW (13) | CAP_SYS_NICE (23)
+  for (const k of ['CapAmb', 'CapBnd', 'CapEff']) t.equal(field(k), '0000000000803400', `${k}: only NET_RAW, NET_ADMIN, NET_BIND_SERVICE, SYS_NICE`);
   t.equal(field('NoNewPrivs'), '1');
   t.equal(field('Seccomp'), '2', 'system call filter active');
   const ls = (await ns(['stat', '-c', '%U %a %n', '/run/bgp-sidecar', '/run/bgp-sidecar/control.sock'])).out.trim().split('\n');

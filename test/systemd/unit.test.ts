@@ -90,8 +90,9 @@ t.test('the directives the service contract depends on', async (t) => {
   t.equal(one('RuntimeDirectory'), 'bgp-sidecar', '/run/bgp-sidecar for the control socket');
   t.equal(one('RuntimeDirectoryPreserve'), 'restart', 'loopback.json survives a crash-restart');
   t.same(one('RestrictAddressFamilies')?.split(/\s+/).sort(), ['AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_UNIX']);
-  t.same(one('CapabilityBoundingSet')?.split(/\s+/).sort(), ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW']);
-  t.same(one('AmbientCapabilities')?.split(/\s+/).sort(), ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW']);
+  t.same(one('CapabilityBoundingSet')?.split(/\s+/).sort(), ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_NICE']);
+  t.same(one('AmbientCapabilities')?.split(/\s+/).sort(), ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_NICE']);
+  t.equal(one('RestrictRealtime'), 'no', 'the BFD worker may run at SCHED_FIFO');
   t.notOk(d.has('MemoryDenyWriteExecute'), 'V8 JIT needs W+X pages');
   t.notOk(d.has('ProtectProc'), 'exec health checks may look at other processes');
   t.equal(one('WantedBy'), 'multi-user.target');

@@ -6,7 +6,7 @@
 import type { Config } from '../../../config/schema.js';
 
 /** Capability numbers from linux/capability.h. */
-export const CAP_BITS = { CAP_NET_BIND_SERVICE: 10, CAP_NET_ADMIN: 12, CAP_NET_RAW: 13 } as const;
+export const CAP_BITS = { CAP_NET_BIND_SERVICE: 10, CAP_NET_ADMIN: 12, CAP_NET_RAW: 13, CAP_SYS_NICE: 23 } as const;
 export type CapName = keyof typeof CAP_BITS;
 
 export interface CapNeed {
@@ -21,7 +21,11 @@ export function capabilityNeeds(cfg: Config): CapNeed[] {
   const needs: CapNeed[] = [];
   cfg.peers.forEach((p, i) => {
     // BFD reads the received TTL from a raw IPPROTO_UDP socket (RFC 5881 5: TTL must be 255).
-    if (p.bfd !== undefined) needs.push({ cap: 'CAP_NET_RAW', path: `peers[${i}].bfd`, why: 'BFD receives on a raw socket to check TTL 255' });
+    if (p.bfd !== undefined) {
+      needs.push({ cap: 'CAP_NET_RAW', path: `peers[${i}].bfd`, why: 'BFD receives on a raw socket to check TTL 255' });
+      // The worker runs at SCHED_FIFO so CPU load cannot delay transmits past the detection time.
+      needs.push({ cap: 'CAP_SYS_NICE', path: `peers[${i}].bfd`, why: 'the BFD worker runs at real-time priority' });
+    }
   });
   cfg.health?.checks.forEach((c, i) => {
     if (c.type === 'icmp') needs.push({ cap: 'CAP_NET_RAW', path: `health.checks[${i}]`, why: 'ICMP echo needs a raw socket' });

@@ -36,7 +36,7 @@ export function makeInstallCommand(ops: SystemOps = hostOps): CliCommand<Install
       capabilities: {
         type: 'string',
         requiresArg: true,
-        describe: 'grant only these capabilities (drop-in): comma list of net-raw, net-admin, net-bind-service, none, or auto (what the existing config needs)',
+        describe: 'grant only these capabilities (drop-in): comma list of net-raw, net-admin, net-bind-service, sys-nice, none, or auto (what the existing config needs)',
       },
       source: { type: 'string', requiresArg: true, describe: 'built package to install from (default: the one running this command)' },
     },

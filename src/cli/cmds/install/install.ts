@@ -24,6 +24,7 @@ export const KNOWN_CAPABILITIES: Record<string, string> = {
   CAP_NET_RAW: 'ICMP health checks, BFD raw-socket TTL check',
   CAP_NET_ADMIN: 'floating IP on the loopback (loopback management)',
   CAP_NET_BIND_SERVICE: 'passive BGP peers listening on TCP 179',
+  CAP_SYS_NICE: 'the BFD worker at real-time priority',
 };
 
 /** "net-raw", "NET_RAW", "cap_net_raw" -> "CAP_NET_RAW"; "none" -> []. Throws on unknown names. */
