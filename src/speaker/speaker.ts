@@ -101,6 +101,17 @@ export function maxPrefixData(afi: number, safi: number, limit: number): Uint8Ar
   return Uint8Array.of(afi >> 8, afi & 0xff, safi, (limit >>> 24) & 0xff, (limit >>> 16) & 0xff, (limit >>> 8) & 0xff, limit & 0xff);
 }
 
+/**
+ * fault(): more than FAULT_ERRORS exceptions escaping the speaker's peer event handlers
+ * (session up/down/update/route-refresh/state) within FAULT_WINDOW_MS. One such error is
+ * logged and survived; a steady stream means a broken invariant that the process will not
+ * repair by itself, so the daemon withholds watchdog pings and systemd restarts it. The
+ * fault clears by itself once the rate falls below the threshold. Route problems (an
+ * UPDATE that cannot be built for a peer) are not internal errors and never count.
+ */
+export const FAULT_ERRORS = 10;
+export const FAULT_WINDOW_MS = 60_000;
+
 export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -115,6 +126,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private stopping = false;
   /** Wall time at clock time 0, to report `since` as ISO text. */
   private readonly epoch: number;
+  /** Clock times of the last FAULT_ERRORS + 1 handler errors (bounded). */
+  private handlerErrors: number[] = [];
+  private lastHandlerError = '';
 
   constructor(private readonly opts: SpeakerOptions) {
     super();
@@ -268,6 +282,32 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return [...this.peers.values()].map((e) => this.peerStatus(e));
   }
 
+  /**
+   * Why the speaker cannot recover by itself, or undefined (see FAULT_ERRORS). Read by the
+   * daemon's watchdog liveness probe (src/daemon/ports.ts SpeakerPort.fault).
+   */
+  fault(): string | undefined {
+    const since = this.clock.now() - FAULT_WINDOW_MS;
+    this.handlerErrors = this.handlerErrors.filter((t) => t > since);
+    if (this.handlerErrors.length <= FAULT_ERRORS) return undefined;
+    return `more than ${FAULT_ERRORS} internal errors in peer event handlers within ${FAULT_WINDOW_MS / 1000} s (last: ${this.lastHandlerError})`;
+  }
+
+  /** A peer event handler that logs and counts an exception instead of letting it reach the session. */
+  private guarded<A extends unknown[]>(e: PeerEntry, event: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        const msg = (err as Error)?.message ?? String(err);
+        e.log.error({ err: msg, stack: (err as Error)?.stack, event }, 'internal error in a peer event handler');
+        this.lastHandlerError = `${e.cfg.address} ${event}: ${msg}`;
+        this.handlerErrors.push(this.clock.now());
+        if (this.handlerErrors.length > FAULT_ERRORS + 1) this.handlerErrors.shift();
+      }
+    };
+  }
+
   /** Received routes kept for display (first `limit`). */
   received(address: string, limit = 1000): ReceivedRoute[] {
     return this.peers.get(address)?.received.list(limit) ?? [];
@@ -377,26 +417,27 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       cancelRefreshWait: null,
     };
     this.peers.set(cfg.address, e);
-    session.on('state', (s) => {
+    session.on('state', this.guarded(e, 'state', (s) => {
       if (this.peers.get(cfg.address) !== e && s.state !== 'Idle') return;
       this.emit('peer-state', { address: cfg.address, state: s.state, previous: s.previous, reason: describeReason(s.reason) });
-    });
-    session.on('up', (s) => this.onUp(e, s));
-    session.on('down', () => {
+    }));
+    session.on('up', this.guarded(e, 'up', (s) => this.onUp(e, s)));
+    session.on('down', this.guarded(e, 'down', () => {
       e.upSince = null;
       e.rib.clear();
       e.received.clear();
       e.refreshPending.clear();
       e.cancelRefreshWait?.();
       e.cancelRefreshWait = null;
-    });
-    session.on('update', (u) => {
+    }));
+    session.on('update', this.guarded(e, 'update', (u) => {
       e.updatesReceived++;
       const r = e.received.apply(u);
-      this.emit('update-received', { address: cfg.address, count: r.announced + r.withdrawn });
+      // The limit first: a failing 'update-received' listener must not skip it.
       this.checkMaxPrefixes(e, u.nlri[0] ?? u.attributes.mpReach?.nlri[0]);
-    });
-    session.on('route-refresh', (m) => {
+      this.emit('update-received', { address: cfg.address, count: r.announced + r.withdrawn });
+    }));
+    session.on('route-refresh', this.guarded(e, 'route-refresh', (m) => {
       if (m.subtype !== 0) return; // BoRR/EoRR from the peer concern routes we only display
       const fam = `${m.afi}/${m.safi}`;
       const s = e.session.session;
@@ -406,7 +447,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         return;
       }
       this.onRefresh(e, m.afi);
-    });
+    }));
     if (!this.stopping) session.start();
   }
 
