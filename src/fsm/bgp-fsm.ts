@@ -320,9 +320,71 @@ export class BgpFsm {
 
   /** RFC 4271 8.2.2 OpenSent state. */
   private openSent(ev: FsmEvent): Transition {
+    return this.connectedState(ev, {
+      message: (m) => {
+        if (m.type === 'open') return this.receiveOpen(m);
+        // RFC 6608: Receive Unexpected Message in OpenSent State (5/1).
+        return this.fail({ code: ERR_FSM, subcode: 1 }, 'fsm-error', `${m.type} in OpenSent`);
+      },
+    });
+  }
+
+  /** RFC 4271 8.2.2 OpenConfirm state. */
+  private openConfirm(ev: FsmEvent): Transition {
+    return this.connectedState(ev, {
+      message: (m) => {
+        if (m.type === 'keepalive') {
+          // Event 26: restart the HoldTimer, go Established.
+          this.restartHold();
+          return { next: 'Established', reason: { code: 'keepalive-received' } };
+        }
+        // RFC 6608: Receive Unexpected Message in OpenConfirm State (5/2).
+        return this.fail({ code: ERR_FSM, subcode: 2 }, 'fsm-error', `${m.type} in OpenConfirm`);
+      },
+    });
+  }
+
+  /** RFC 4271 8.2.2 Established state. */
+  private established(ev: FsmEvent): Transition {
+    return this.connectedState(ev, {
+      message: (m) => {
+        switch (m.type) {
+          case 'keepalive':
+            this.restartHold();
+            return { next: 'Established' };
+          case 'update':
+          case 'route-refresh':
+            this.restartHold();
+            this.emit({ type: 'deliver', message: m });
+            return { next: 'Established' };
+          case 'open':
+            // RFC 6608: Receive Unexpected Message in Established State (5/3).
+            return this.fail({ code: ERR_FSM, subcode: 3 }, 'fsm-error', 'open in Established');
+        }
+        return { next: 'Established' };
+      },
+      // CollisionDetectEstablishedState is off: Event 23 is ignored in Established.
+      collisionDump: () => ({ next: 'Established' }),
+    });
+  }
+
+  /**
+   * The events OpenSent, OpenConfirm and Established handle alike (RFC 4271
+   * 8.2.2): start is ignored, stop sends a NOTIFICATION, timers go through
+   * connectedTimer, a lost connection or a codec error ends the session, a
+   * NOTIFICATION received is handled the same. Each state passes only what
+   * it does differently: the other messages and, for Established, Event 23.
+   */
+  private connectedState(
+    ev: FsmEvent,
+    state: {
+      message: (m: Exclude<BgpMessage, NotificationMessage>) => Transition;
+      collisionDump?: () => Transition;
+    },
+  ): Transition {
     switch (ev.type) {
       case 'start':
-        return { next: 'OpenSent' };
+        return { next: this.st };
       case 'stop':
         return this.adminStop(ev, true);
       case 'timer-expired':
@@ -333,93 +395,15 @@ export class BgpFsm {
         this.emit({ type: 'drop', flush: false });
         return { next: 'Idle', reason: { code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) } };
       case 'message':
-        switch (ev.message.type) {
-          case 'open':
-            return this.receiveOpen(ev.message);
-          case 'notification':
-            return this.notificationReceived(ev.message);
-          default:
-            // RFC 6608: Receive Unexpected Message in OpenSent State (5/1).
-            return this.fail({ code: ERR_FSM, subcode: 1 }, 'fsm-error', `${ev.message.type} in OpenSent`);
-        }
+        if (ev.message.type === 'notification') return this.notificationReceived(ev.message);
+        return state.message(ev.message);
       case 'decode-error':
         return this.fail(ev.error, 'decode-error', ev.error.message);
       case 'collision-dump':
+        if (state.collisionDump) return state.collisionDump();
         return this.fail({ code: ERR_CEASE, subcode: CEASE_COLLISION }, 'collision');
       default:
-        return { next: 'OpenSent' };
-    }
-  }
-
-  /** RFC 4271 8.2.2 OpenConfirm state. */
-  private openConfirm(ev: FsmEvent): Transition {
-    switch (ev.type) {
-      case 'start':
-        return { next: 'OpenConfirm' };
-      case 'stop':
-        return this.adminStop(ev, true);
-      case 'timer-expired':
-        return this.connectedTimer(ev.timer);
-      case 'tcp-failed':
-        this.emit({ type: 'drop', flush: false });
-        return { next: 'Idle', reason: { code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) } };
-      case 'message':
-        switch (ev.message.type) {
-          case 'keepalive':
-            // Event 26: restart the HoldTimer, go Established.
-            this.restartHold();
-            return { next: 'Established', reason: { code: 'keepalive-received' } };
-          case 'notification':
-            return this.notificationReceived(ev.message);
-          default:
-            // RFC 6608: Receive Unexpected Message in OpenConfirm State (5/2).
-            return this.fail({ code: ERR_FSM, subcode: 2 }, 'fsm-error', `${ev.message.type} in OpenConfirm`);
-        }
-      case 'decode-error':
-        return this.fail(ev.error, 'decode-error', ev.error.message);
-      case 'collision-dump':
-        return this.fail({ code: ERR_CEASE, subcode: CEASE_COLLISION }, 'collision');
-      default:
-        return { next: 'OpenConfirm' };
-    }
-  }
-
-  /** RFC 4271 8.2.2 Established state. */
-  private established(ev: FsmEvent): Transition {
-    switch (ev.type) {
-      case 'start':
-        return { next: 'Established' };
-      case 'stop':
-        return this.adminStop(ev, true);
-      case 'timer-expired':
-        return this.connectedTimer(ev.timer);
-      case 'tcp-failed':
-        this.emit({ type: 'drop', flush: false });
-        return { next: 'Idle', reason: { code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) } };
-      case 'message':
-        switch (ev.message.type) {
-          case 'keepalive':
-            this.restartHold();
-            return { next: 'Established' };
-          case 'update':
-          case 'route-refresh':
-            this.restartHold();
-            this.emit({ type: 'deliver', message: ev.message });
-            return { next: 'Established' };
-          case 'notification':
-            return this.notificationReceived(ev.message);
-          case 'open':
-            // RFC 6608: Receive Unexpected Message in Established State (5/3).
-            return this.fail({ code: ERR_FSM, subcode: 3 }, 'fsm-error', 'open in Established');
-        }
-        return { next: 'Established' };
-      case 'decode-error':
-        return this.fail(ev.error, 'decode-error', ev.error.message);
-      case 'collision-dump':
-        // CollisionDetectEstablishedState is off: Event 23 is ignored in Established.
-        return { next: 'Established' };
-      default:
-        return { next: 'Established' };
+        return { next: this.st };
     }
   }
 
