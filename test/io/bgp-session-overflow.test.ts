@@ -4,14 +4,12 @@
  * comes back after the backoff. PeerSession on loopback with a small bound.
  */
 import t from 'tap';
-import { pino } from 'pino';
 import { PeerSession, type SessionStateEvent } from '../../src/io/bgp-session.js';
 import { buildLocalOpen } from '../../src/fsm/bgp-open-policy.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { NotificationMessage } from '../../src/bgp/types.js';
 import { TestPeer } from '../speaker/bgp-test-peer.js';
-
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+import { logger, testSpeaker } from './lib/speaker.js';
 
 /** 3,449 KEEPALIVEs back to back (19 bytes each: 16 x 0xff marker, length 19, type 4): 65,531 bytes. */
 const KEEPALIVES = (() => {
@@ -62,19 +60,11 @@ t.test('write queue past its bound: Cease 6/8, session down, back after the back
 });
 
 t.test('speaker: a session ended by the write-queue bound does not show the routes as announced', async (t) => {
-  const { Speaker } = await import('../../src/speaker/speaker.js');
   const peer = new TestPeer({ asn: 65002 });
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 60_000, max: 60_000 } }],
-    logger,
-  });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   await peer.established();
   await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');

@@ -5,32 +5,21 @@
  * is checked exactly, not by sleeping.
  */
 import t, { type Test } from 'tap';
-import { pino } from 'pino';
-import { Speaker } from '../../src/speaker/speaker.js';
+import type { Speaker } from '../../src/speaker/speaker.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { TestPeer } from '../speaker/bgp-test-peer.js';
-
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+import { testSpeaker } from './lib/speaker.js';
 
 async function up(t: Test): Promise<{ peer: TestPeer; sp: Speaker; clock: ManualClock }> {
   const clock = new ManualClock(1_000_000);
   const peer = new TestPeer({ asn: 65002 });
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     // Backoff from 100 ms up to 8 s; jitter factor ~1.0 so the delays are exact.
     peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 8_000 } }],
-    logger,
     clock,
     random: () => 0.999_999,
-  });
-  t.teardown(async () => {
-    const stopping = sp.stop({ timeoutMs: 100 });
-    clock.advance(200);
-    await stopping;
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   await peer.established();
   await peer.until(() => sp.status()[0]?.state === 'Established', 3_000, 'Established');
@@ -86,20 +75,11 @@ t.test('a peer that keeps closing the connection: retries at 100, 200, 400, 800 
   const peer = new TestPeer({ asn: 65002 });
   peer.rejectAll = true;
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 1_000 } }],
-    logger,
     clock,
     random: () => 0.999_999,
-  });
-  t.teardown(async () => {
-    const stopping = sp.stop({ timeoutMs: 100 });
-    clock.advance(200);
-    await stopping;
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   await peer.until(() => peer.connections === 1, 3_000, 'first attempt');
   for (const [i, delay] of [100, 200, 400, 800, 1_000, 1_000].entries()) {
@@ -114,19 +94,10 @@ t.test('a peer that accepts TCP and never sends OPEN: 4/0 after 30 s by default,
     const clock = new ManualClock(1_000_000);
     const peer = new TestPeer({ asn: 65002, autoOpen: false });
     const port = await peer.listen('127.0.0.1');
-    const sp = new Speaker({
-      localAsn: 65001,
-      routerId: '10.255.0.1',
+    const sp = testSpeaker(t, {
       peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 1_000 }, ...(openHoldMs ? { openHoldMs } : {}) }],
-      logger,
       clock,
-    });
-    t.teardown(async () => {
-      const stopping = sp.stop({ timeoutMs: 100 });
-      clock.advance(200);
-      await stopping;
-      await peer.close();
-    });
+    }, peer);
     await sp.start();
     await peer.until(() => peer.messages(0, 'open').length === 1, 3_000, 'our OPEN');
     t.equal(sp.status()[0]?.state, 'OpenSent');

@@ -6,27 +6,18 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
 import { pino } from 'pino';
-import { Speaker } from '../../src/speaker/speaker.js';
 import type { NotificationMessage } from '../../src/bgp/types.js';
 import { TestPeer } from '../speaker/bgp-test-peer.js';
-
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+import { testSpeaker } from './lib/speaker.js';
 
 t.test('reconnect after the peer closes, with growing backoff', async (t) => {
   const peer = new TestPeer({ asn: 65002 });
   peer.rejectAll = true;
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 100, max: 400 } }],
-    logger,
     random: () => 0.999,
-  });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   await peer.until(() => peer.connections >= 5, 5_000, 'five attempts');
   const at = peer.acceptTimes;
@@ -46,19 +37,12 @@ t.test('an unreachable peer (connection refused) is retried without blocking ano
   await new Promise<void>((r) => probe.close(() => r()));
   const peer = new TestPeer({ asn: 65003 });
   const port = await peer.listen('127.0.0.3');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [
       { address: '127.0.0.1', asn: 65002, port: dead, connectRetryMs: { min: 50, max: 100 } },
       { address: '127.0.0.3', asn: 65003, port, connectRetryMs: { min: 50, max: 100 } },
     ],
-    logger,
-  });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   sp.set([{ prefix: '172.16.1.1/32', prepend: 0 }]);
   await peer.until(() => peer.updates().length >= 1, 3_000, 'the healthy peer gets its UPDATE');
@@ -69,20 +53,12 @@ t.test('an unreachable peer (connection refused) is retried without blocking ano
 });
 
 t.test('passive listener accepts only configured peer addresses', async (t) => {
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
-    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
-    logger,
-    listen: { address: '127.0.0.1', port: 0 },
-  });
   const stranger = new TestPeer({ asn: 65002 });
   const peer = new TestPeer({ asn: 65002 });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await stranger.close();
-    await peer.close();
-  });
+  const sp = testSpeaker(t, {
+    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
+    listen: { address: '127.0.0.1', port: 0 },
+  }, stranger, peer);
   await sp.start();
   const { port } = sp.listenAddress!;
   t.equal(sp.status()[0]?.state, 'Active', 'passive peer waits in Active');
@@ -112,17 +88,10 @@ async function collision(t: Test, peerId: string) {
   // and connects to our listener itself: both connections reach OpenSent.
   const peer = new TestPeer({ asn: 65002, bgpId: peerId, autoOpen: false });
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.1', asn: 65002, port, connectRetryMs: { min: 50, max: 100 } }],
-    logger,
     listen: { address: '127.0.0.1', port: 0 },
-  });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  }, peer);
   await sp.start();
   await peer.until(() => peer.received.some((r) => r.conn === 0 && r.message.type === 'open'), 3_000, 'our OPEN on the outgoing connection');
   const inbound = peer.connect('127.0.0.1', sp.listenAddress!.port);
@@ -153,16 +122,9 @@ t.test('collision: local BGP Identifier higher, our connection survives', async 
 t.test('send hold timer on a real socket: a peer that stops reading is dropped (RFC 9687)', async (t) => {
   const peer = new TestPeer({ asn: 65002 });
   const port = await peer.listen('127.0.0.1');
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.1', asn: 65002, port, sendHoldMs: 500, connectRetryMs: { min: 60_000, max: 60_000 } }],
-    logger,
-  });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  }, peer);
   const states: string[] = [];
   sp.on('peer-state', (e) => states.push(`${e.state}:${e.reason}`));
   await sp.start();
@@ -183,18 +145,11 @@ t.test('send hold timer on a real socket: a peer that stops reading is dropped (
 t.test('two connections opened by the peer itself are no RFC 4271 6.8 collision: the first one is kept', async (t) => {
   // The peer's BGP Identifier is higher than ours: a 6.8 comparison would keep "the peer's
   // connection", which here means either; the rule must not drop the older, working one.
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
-    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
-    logger,
-    listen: { address: '127.0.0.1', port: 0 },
-  });
   const peer = new TestPeer({ asn: 65002, bgpId: '10.255.0.9', autoOpen: false });
-  t.teardown(async () => {
-    await sp.stop({ timeoutMs: 200 });
-    await peer.close();
-  });
+  const sp = testSpeaker(t, {
+    peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
+    listen: { address: '127.0.0.1', port: 0 },
+  }, peer);
   await sp.start();
   const { port } = sp.listenAddress!;
   peer.connect('127.0.0.1', port, '127.0.0.2');
@@ -210,14 +165,11 @@ t.test('two connections opened by the peer itself are no RFC 4271 6.8 collision:
 t.test('many connections from an unconfigured address: all refused, at most 10 log lines', async (t) => {
   const lines: Record<string, unknown>[] = [];
   const capture = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const sp = new Speaker({
-    localAsn: 65001,
-    routerId: '10.255.0.1',
+  const sp = testSpeaker(t, {
     peers: [{ address: '127.0.0.2', asn: 65002, passive: true }],
     logger: capture,
     listen: { address: '127.0.0.1', port: 0 },
   });
-  t.teardown(() => sp.stop({ timeoutMs: 200 }));
   await sp.start();
   const { port } = sp.listenAddress!;
   let closed = 0;
