@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tempDir } from '../cleanup.js';
 import type { Netns } from '../netns.js';
 import type { ManagedProcess } from '../process.js';
+import { waitFor, type WaitOptions } from '../run.js';
 
 export interface DaemonHandle {
   /** "bird", "gobgpd", "frr", "exabgp" */
@@ -32,6 +33,41 @@ export interface DaemonCommon {
   dir?: string;
   /** How long to wait for the daemon to answer its control interface (default 10 s). */
   readyTimeoutMs?: number;
+}
+
+/**
+ * A wait for a daemon's control interface: resolves once `answers()` is
+ * true, fails at once if `main` exits meanwhile (it would never answer).
+ */
+export function readyWhen(main: ManagedProcess, answers: () => Promise<boolean>, o: WaitOptions): () => Promise<void> {
+  return async () => {
+    await waitFor(async () => {
+      main.assertRunning();
+      return answers();
+    }, o);
+  };
+}
+
+/**
+ * The process controls of a daemon that is one process (BIRD, gobgpd):
+ * signals go to `main`, a restart waits for `ready` again, logs are its output.
+ */
+export function singleProcessControls(
+  main: ManagedProcess,
+  ready: () => Promise<void>,
+): Pick<DaemonHandle, 'stop' | 'kill' | 'pause' | 'resume' | 'restart' | 'logs'> {
+  return {
+    stop: () => main.stop(),
+    kill: () => main.kill(),
+    pause: () => main.pause(),
+    resume: () => main.resume(),
+    async restart() {
+      await main.stop();
+      main.start();
+      await ready();
+    },
+    logs: () => main.output(),
+  };
 }
 
 export function workDir(kind: string, dir?: string): string {

@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import type { Netns } from '../netns.js';
 import { ManagedProcess } from '../process.js';
-import { run, waitFor, type RunResult } from '../run.js';
-import { parseAsPath, workDir, writeConfig, type DaemonCommon, type DaemonHandle } from './base.js';
+import { run, type RunResult } from '../run.js';
+import { parseAsPath, readyWhen, singleProcessControls, workDir, writeConfig, type DaemonCommon, type DaemonHandle } from './base.js';
 
 export interface BirdPeer {
   /** Protocol name in BIRD (letters, digits, underscore). */
@@ -199,15 +199,11 @@ export async function startBird(o: BirdOptions): Promise<BirdHandle> {
     logFile: join(dir, 'bird.log'),
   });
   const birdc = (...args: string[]) => run('birdc', ['-s', socket, ...args], { timeoutMs: 30_000 });
-  const ready = async () => {
-    await waitFor(
-      async () => {
-        main.assertRunning();
-        return (await run('birdc', ['-s', socket, 'show', 'status'], { allowFail: true, timeoutMs: 3000 })).stdout.includes('Daemon is up');
-      },
-      { timeoutMs: o.readyTimeoutMs ?? 10_000, intervalMs: 100, what: `BIRD in ${ns.name} to answer on ${socket}` },
-    );
-  };
+  const ready = readyWhen(
+    main,
+    async () => (await run('birdc', ['-s', socket, 'show', 'status'], { allowFail: true, timeoutMs: 3000 })).stdout.includes('Daemon is up'),
+    { timeoutMs: o.readyTimeoutMs ?? 10_000, intervalMs: 100, what: `BIRD in ${ns.name} to answer on ${socket}` },
+  );
   main.start();
   await ready();
   const handle: BirdHandle = {
@@ -218,16 +214,7 @@ export async function startBird(o: BirdOptions): Promise<BirdHandle> {
     socket,
     configPath,
     birdc,
-    stop: () => main.stop(),
-    kill: () => main.kill(),
-    pause: () => main.pause(),
-    resume: () => main.resume(),
-    async restart() {
-      await main.stop();
-      main.start();
-      await ready();
-    },
-    logs: () => main.output(),
+    ...singleProcessControls(main, ready),
     async protocols() {
       return parseBirdProtocols((await birdc('show', 'protocols')).stdout);
     },

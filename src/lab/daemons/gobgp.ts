@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { ManagedProcess } from '../process.js';
-import { run, waitFor, type RunResult } from '../run.js';
-import { workDir, writeConfig, type DaemonCommon, type DaemonHandle } from './base.js';
+import { run, type RunResult } from '../run.js';
+import { readyWhen, singleProcessControls, workDir, writeConfig, type DaemonCommon, type DaemonHandle } from './base.js';
 
 export interface GobgpNeighbor {
   address: string;
@@ -121,14 +121,11 @@ export async function startGobgp(o: GobgpOptions): Promise<GobgpHandle> {
     logFile: join(dir, 'gobgpd.log'),
   });
   const gobgp = (...args: string[]) => ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), ...args], { timeoutMs: 30_000 });
-  const ready = () =>
-    waitFor(
-      async () => {
-        main.assertRunning();
-        return (await ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), 'global'], { allowFail: true, timeoutMs: 3000 })).code === 0;
-      },
-      { timeoutMs: o.readyTimeoutMs ?? 10_000, intervalMs: 150, what: `gobgpd in ${ns.name} to answer on port ${apiPort}` },
-    );
+  const ready = readyWhen(
+    main,
+    async () => (await ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), 'global'], { allowFail: true, timeoutMs: 3000 })).code === 0,
+    { timeoutMs: o.readyTimeoutMs ?? 10_000, intervalMs: 150, what: `gobgpd in ${ns.name} to answer on port ${apiPort}` },
+  );
   main.start();
   await ready();
   const handle: GobgpHandle = {
@@ -138,16 +135,7 @@ export async function startGobgp(o: GobgpOptions): Promise<GobgpHandle> {
     main,
     apiPort,
     gobgp,
-    stop: () => main.stop(),
-    kill: () => main.kill(),
-    pause: () => main.pause(),
-    resume: () => main.resume(),
-    async restart() {
-      await main.stop();
-      main.start();
-      await ready();
-    },
-    logs: () => main.output(),
+    ...singleProcessControls(main, ready),
     async neighborState(address) {
       const r = await run('ip', ['netns', 'exec', ns.name, 'gobgp', '-u', '127.0.0.1', '-p', String(apiPort), 'neighbor', address], { allowFail: true, timeoutMs: 5000 });
       const m = /BGP state = (\w+)/.exec(r.stdout);
