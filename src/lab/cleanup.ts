@@ -163,3 +163,47 @@ export function tempDir(tag: string, o: { keep?: boolean } = {}): string {
   if (!o.keep) cleanup.addDir(dir);
   return dir;
 }
+
+/** What a lab run keeps of its Ctrl-C handler (see onInterrupt). */
+export interface Interrupt {
+  /** True once a signal arrived: the handler tears down, the run's own `finally` must not. */
+  readonly interrupted: boolean;
+  /** Removes the handlers (at the end of an uninterrupted run). */
+  release(): void;
+}
+
+/**
+ * Ctrl-C / SIGTERM during a lab run: the first signal says so on `stderr`,
+ * runs the orderly `teardown` (stop watchers, daemons, delete namespaces)
+ * and exits 130 (SIGINT) or 143 (SIGTERM). A second signal, or a teardown
+ * that hangs past 8 s, leaves it to the registry's synchronous cleanup and
+ * exits 130.
+ */
+export function onInterrupt(teardown: () => Promise<unknown>, stderr: (text: string) => void): Interrupt {
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      cleanup.cleanupSync();
+      process.exit(130);
+    }
+    interrupted = true;
+    stderr(`\nlab: ${sig}, cleaning up\n`);
+    const force = setTimeout(() => {
+      cleanup.cleanupSync();
+      process.exit(130);
+    }, 8000);
+    force.unref();
+    void teardown().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    release() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

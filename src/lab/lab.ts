@@ -12,7 +12,7 @@
  * Everything is removed on exit and on Ctrl-C.
  */
 import { join } from 'node:path';
-import { cleanup, tempDir } from './cleanup.js';
+import { cleanup, onInterrupt, tempDir } from './cleanup.js';
 import { birdConfig, startBird, type BirdHandle } from './daemons/bird.js';
 import { createSidecar, type SidecarHandle } from './sidecar.js';
 import { Timeline } from './timeline.js';
@@ -61,25 +61,9 @@ export async function runLab(partial: Partial<LabOptions>, io: LabIo): Promise<n
   const tl = new Timeline((l) => io.stdout(`${l}\n`));
   const dir = tempDir('lab', { keep: opts.keepLogs });
   let ctx: LabContext | undefined;
-  let interrupted = false;
   // Ctrl-C: orderly teardown (stop watchers, sidecars, BIRD, delete namespaces).
   // A second Ctrl-C or a teardown that hangs leaves it to the registry's exit handler.
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) {
-      cleanup.cleanupSync();
-      process.exit(130);
-    }
-    interrupted = true;
-    io.stderr(`\nlab: ${sig}, cleaning up\n`);
-    const force = setTimeout(() => {
-      cleanup.cleanupSync();
-      process.exit(130);
-    }, 8000);
-    force.unref();
-    void teardown(ctx).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(() => teardown(ctx), io.stderr);
   try {
     tl.say(`bgp-sidecar lab: scenario ${scenario.name}: ${scenario.describe}`);
     tl.say(`work dir ${dir}${opts.keepLogs ? ' (kept)' : ' (removed at the end; --keep-logs keeps it)'}`);
@@ -95,10 +79,9 @@ export async function runLab(partial: Partial<LabOptions>, io: LabIo): Promise<n
     if (ctx) dumpLogs(ctx, io);
     return 1;
   } finally {
-    if (!interrupted) {
+    if (!interrupt.interrupted) {
       await teardown(ctx);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.release();
     }
   }
 }

@@ -7,7 +7,7 @@
  * Ctrl-C and on any exit.
  */
 import { join } from 'node:path';
-import { cleanup, tempDir } from '../cleanup.js';
+import { cleanup, onInterrupt, tempDir } from '../cleanup.js';
 import type { BirdHandle } from '../daemons/bird.js';
 import { ManagedProcess } from '../process.js';
 import { missingLabPrerequisites } from '../prerequisites.js';
@@ -300,23 +300,7 @@ export async function runFailoverLab(opts: FailoverLabOptions, io: LabIo): Promi
   const dir = tempDir('lab', { keep: opts.keepLogs });
   const agents = writeAgents(dir);
   let topo: LabTopology | undefined;
-  let interrupted = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) {
-      cleanup.cleanupSync();
-      process.exit(130);
-    }
-    interrupted = true;
-    io.stderr(`\nlab: ${sig}, cleaning up\n`);
-    const force = setTimeout(() => {
-      cleanup.cleanupSync();
-      process.exit(130);
-    }, 8000);
-    force.unref();
-    void cleanup.cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = onInterrupt(() => cleanup.cleanup(), io.stderr);
   const records: (RunRecord & { events: TimelineEvent[] })[] = [];
   const t = opts.timers;
   try {
@@ -354,11 +338,10 @@ export async function runFailoverLab(opts: FailoverLabOptions, io: LabIo): Promi
     io.stderr(`lab: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    if (!interrupted) {
+    if (!interrupt.interrupted) {
       topo?.destroy();
       await cleanup.cleanup();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.release();
       print('cleaned up: lab namespaces deleted');
     }
   }
