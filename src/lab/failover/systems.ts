@@ -17,9 +17,9 @@
 import { writeFileSync, chmodSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gobgpConfig } from '../daemons/gobgp.js';
-import { writeConfig } from '../daemons/base.js';
+import { readyWhen, writeConfig } from '../daemons/base.js';
 import { ManagedProcess } from '../process.js';
-import { run, waitFor } from '../run.js';
+import { run } from '../run.js';
 import { cliCommand } from '../sidecar.js';
 import { stringify } from 'yaml';
 import { SERVICE_TCP_PORT } from './agents.js';
@@ -134,6 +134,24 @@ export function sidecarEvent(line: string): { kind: string; text: string } | und
   return undefined;
 }
 
+/**
+ * A speaker that is one process: started as is, then `ready` (wait for its
+ * control interface, originate the prefix); stopped with a 5 s grace;
+ * drained its own way.
+ */
+function oneProcess(proc: ManagedProcess, o: { ready?: () => Promise<void>; drain: () => Promise<void> }): Speaker {
+  return {
+    procs: [proc],
+    async start() {
+      proc.start();
+      if (o.ready) await o.ready();
+    },
+    stop: () => proc.stop(5000),
+    drain: o.drain,
+    tail: () => proc.tail(30),
+  };
+}
+
 const sidecar: SystemDef = {
   id: 'sidecar',
   label: 'bgp-sidecar',
@@ -159,18 +177,12 @@ const sidecar: SystemDef = {
         else if (c.verbose) c.tl.say(`  [${c.app.name}] ${l}`);
       },
     });
-    return {
-      procs: [proc],
-      async start() {
-        proc.start();
-      },
-      stop: () => proc.stop(5000),
+    return oneProcess(proc, {
       async drain() {
         const r = await c.app.ns.exec(cmd, [...args, 'drain', '--socket', socket, '--reason', 'lab planned drain'], { allowFail: true, timeoutMs: 15_000 });
         if (r.code !== 0) throw new Error(`bgp-sidecar drain: exit ${r.code}: ${r.stderr.trim()}`);
       },
-      tail: () => proc.tail(30),
-    };
+    });
   },
 };
 
@@ -200,27 +212,22 @@ const gobgp: SystemDef = {
       ...(c.verbose ? { onLine: (l: string) => c.tl.say(`  [${c.app.name}] ${l}`) } : {}),
     });
     const gobgpCli = (...a: string[]) => c.app.ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), ...a], { timeoutMs: 10_000 });
-    return {
-      procs: [proc],
-      async start() {
-        proc.start();
-        await waitFor(
-          async () => {
-            proc.assertRunning();
-            return (await c.app.ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), 'global'], { allowFail: true, timeoutMs: 3000 })).code === 0;
-          },
-          { timeoutMs: 10_000, intervalMs: 50, what: `gobgpd in ${c.app.name} to answer` },
-        );
+    const answers = readyWhen(
+      proc,
+      async () => (await c.app.ns.exec('gobgp', ['-u', '127.0.0.1', '-p', String(apiPort), 'global'], { allowFail: true, timeoutMs: 3000 })).code === 0,
+      { timeoutMs: 10_000, intervalMs: 50, what: `gobgpd in ${c.app.name} to answer` },
+    );
+    return oneProcess(proc, {
+      async ready() {
+        await answers();
         // The sample's static prepend: the standby originates with a longer AS path.
         await gobgpCli('global', 'rib', 'add', c.floatingPrefix, ...(c.active ? [] : ['aspath', `${APPLIANCE_ASN},${APPLIANCE_ASN}`]), '-a', 'ipv4');
         c.tl.mark('update', `${c.app.name} gobgp: originated ${c.floatingPrefix}${c.active ? '' : ` with AS path ${APPLIANCE_ASN} ${APPLIANCE_ASN}`}`);
       },
-      stop: () => proc.stop(5000),
       async drain() {
         await gobgpCli('global', 'rib', 'del', c.floatingPrefix, '-a', 'ipv4');
       },
-      tail: () => proc.tail(30),
-    };
+    });
   },
 };
 
@@ -289,17 +296,11 @@ const exabgp: SystemDef = {
       },
     });
     if (existsSync(disableFile)) rmSync(disableFile);
-    return {
-      procs: [proc],
-      async start() {
-        proc.start();
-      },
-      stop: () => proc.stop(5000),
+    return oneProcess(proc, {
       async drain() {
         writeFileSync(disableFile, 'lab planned drain\n');
       },
-      tail: () => proc.tail(30),
-    };
+    });
   },
 };
 
@@ -344,18 +345,12 @@ const bird: SystemDef = {
       // BIRD logs little by default; the Route Server's side shows its BGP and BFD events.
       ...(c.verbose ? { onLine: (l: string) => c.tl.say(`  [${c.app.name}] ${l}`) } : {}),
     });
-    return {
-      procs: [proc],
-      async start() {
-        proc.start();
-      },
-      stop: () => proc.stop(5000),
+    return oneProcess(proc, {
       async drain() {
         const r = await run('birdc', ['-s', socket, 'disable', 'floating'], { timeoutMs: 5000 });
         if (!/disabled/.test(r.stdout)) throw new Error(`birdc disable floating: ${r.stdout.trim()}`);
       },
-      tail: () => proc.tail(30),
-    };
+    });
   },
 };
 
