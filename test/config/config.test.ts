@@ -250,10 +250,39 @@ t.test('every example in config/ is valid', async (t) => {
   }
 });
 
-t.test('the YAML examples in docs/config.md are valid', async (t) => {
-  const { readFileSync } = await import('node:fs');
-  const md = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'config.md'), 'utf8');
-  const blocks = [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').filter((b) => /^local-asn:/m.test(b));
-  t.ok(blocks.length >= 2, 'complete examples found');
-  for (const b of blocks) t.doesNotThrow(() => parseConfigText(b, { format: 'yaml' }), b.split('\n')[0] ?? 'example');
+/**
+ * Complete YAML configs (a `local-asn:` key) in fenced ```yaml blocks of a markdown file,
+ * including fences indented inside list items (README's quick start): the block's
+ * indentation is removed, so the YAML is what a reader copies.
+ */
+function yamlConfigBlocks(md: string): string[] {
+  const blocks: string[] = [];
+  for (const m of md.matchAll(/^([ \t]*)```yaml[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm)) {
+    const indent = m[1] ?? '';
+    const body = (m[2] ?? '').split('\n').map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n');
+    if (/^local-asn:/m.test(body)) blocks.push(body);
+  }
+  return blocks;
+}
+
+t.test('yamlConfigBlocks: top-level and indented fences, dedented; partial snippets left out', (t) => {
+  const md = 'x\n```yaml\nlocal-asn: 1\n```\n\n1. step\n\n   ```yaml\n   local-asn: 2\n   peers: []\n   ```\n```yaml\nannounce: {}\n```\n';
+  t.same(yamlConfigBlocks(md), ['local-asn: 1\n', 'local-asn: 2\npeers: []\n']);
+  t.end();
 });
+
+for (const doc of ['docs/config.md', 'README.md']) {
+  t.test(`the YAML config examples in ${doc} are valid`, async (t) => {
+    const { readFileSync } = await import('node:fs');
+    const md = readFileSync(join(import.meta.dirname, '..', '..', doc), 'utf8');
+    const blocks = yamlConfigBlocks(md);
+    t.ok(blocks.length >= (doc === 'README.md' ? 1 : 2), 'complete examples found');
+    for (const b of blocks) {
+      const first = b.split('\n')[0] ?? 'example';
+      let loaded: ReturnType<typeof parseConfigText> | undefined;
+      t.doesNotThrow(() => (loaded = parseConfigText(b, { format: 'yaml', file: doc })), first);
+      // The quick start is copied as is: it must not even warn.
+      if (doc === 'README.md') t.same(loaded?.warnings ?? [], [], `${first}: no warnings`);
+    }
+  });
+}
