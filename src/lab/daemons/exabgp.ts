@@ -63,6 +63,25 @@ export interface ExabgpHandle extends DaemonHandle {
   neighborState(address: string): string;
 }
 
+/**
+ * The environment ExaBGP runs with as a lab child process: as root without
+ * dropping privileges, in the foreground, logging to stdout (the process
+ * log), no CLI pipe. `tcp.bind` '' means it does not listen; `extra` adds
+ * or overrides settings.
+ */
+export function exabgpEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    'exabgp.daemon.user': 'root',
+    'exabgp.daemon.drop': 'false',
+    'exabgp.daemon.daemonize': 'false',
+    'exabgp.log.destination': 'stdout',
+    'exabgp.api.cli': 'false',
+    'exabgp.tcp.bind': '',
+    ...extra,
+  };
+}
+
 function neighborBlock(n: ExabgpNeighbor): string {
   const fams = n.families ?? ['ipv4 unicast', 'ipv6 unicast'];
   return [
@@ -92,17 +111,7 @@ export async function startExabgp(o: ExabgpOptions): Promise<ExabgpHandle> {
     'exabgp.conf',
     [`process relay {\n  run /usr/bin/python3 ${relay} ${fifo} ${received};\n  encoder json;\n}`, ...o.neighbors.map(neighborBlock)].join('\n') + '\n',
   );
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    'exabgp.daemon.user': 'root',
-    'exabgp.daemon.drop': 'false',
-    'exabgp.daemon.daemonize': 'false',
-    'exabgp.log.destination': 'stdout',
-    'exabgp.api.cli': 'false',
-    'exabgp.api.ack': 'false',
-    'exabgp.tcp.bind': o.listen ?? '',
-    'exabgp.tcp.port': '179',
-  };
+  const env = exabgpEnv({ 'exabgp.api.ack': 'false', 'exabgp.tcp.bind': o.listen ?? '', 'exabgp.tcp.port': '179' });
   const main = new ManagedProcess({ name: `exabgp@${ns.name}`, netns: ns, cmd: 'exabgp', args: [config], env, cwd: dir, logFile: join(dir, 'exabgp.log') });
   let writer: number | undefined;
   const ready = async () => {

@@ -16,6 +16,7 @@
  */
 import { writeFileSync, chmodSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { exabgpEnv } from '../daemons/exabgp.js';
 import { gobgpConfig } from '../daemons/gobgp.js';
 import { readyWhen, writeConfig } from '../daemons/base.js';
 import { ManagedProcess } from '../process.js';
@@ -271,15 +272,7 @@ const exabgp: SystemDef = {
       ),
     ].join('\n');
     const configPath = writeConfig(c.dir, 'exabgp.conf', `${conf}\n`);
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      'exabgp.daemon.user': 'root',
-      'exabgp.daemon.drop': 'false',
-      'exabgp.daemon.daemonize': 'false',
-      'exabgp.log.destination': 'stdout',
-      'exabgp.api.cli': 'false',
-      'exabgp.tcp.bind': '',
-    };
+    const env = exabgpEnv();
     const proc = new ManagedProcess({
       name: `exabgp-${c.app.name}`,
       netns: c.app.ns,
