@@ -159,3 +159,69 @@ t.test('plain status: the fallback section is formatted, not dumped as JSON', as
   t.match(text, /tgw-vpn: last: in-sync/);
   t.notMatch(text, /\{"configured"/);
 });
+
+t.test('reload: the poller is replaced when aws or prefixes change, kept otherwise; closed on stop; a failing start is a reload problem', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bgp-sidecar-rs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = {
+    'local-asn': 65001,
+    'router-id': '10.0.0.1',
+    prefixes: ['172.16.1.1/32'],
+    peers: [{ address: '10.0.1.230', asn: 65000 }],
+    control: { socket: join(dir, 'c.sock') },
+    metrics: false,
+    'log-level': 'silent',
+    aws: { region: 'eu-west-1', 'private-ip': ME, 'rs-status-interval': '30s' },
+  };
+  let doc: Record<string, unknown> = base;
+  const load = async () => parseConfigText(stringify(doc), { format: 'yaml' });
+  const pollers: { prefixes: string[]; closed: boolean }[] = [];
+  let failNext = false;
+  let registered = 0;
+  const components: Components = {
+    createSpeaker: () => new StubSpeaker() as unknown as SpeakerPort,
+    createRsStatus: async (cfg) => {
+      if (failNext) throw new Error('no route to IMDS');
+      const p = { prefixes: [...cfg.prefixes], closed: false };
+      pollers.push(p);
+      return { status: () => ({ polls: pollers.length }), close: () => void (p.closed = true) };
+    },
+    registerAwsMetrics: async () => void registered++,
+  };
+  const daemon = new Daemon({ loaded: await load(), loadConfig: load, components, logger: pino({ level: 'silent' }), clock: new ManualClock(), version: 'test' });
+  await daemon.start();
+  let stopped = false;
+  t.teardown(() => (stopped ? undefined : daemon.stop()));
+  t.equal(pollers.length, 1);
+  t.equal(registered, 1);
+
+  doc = { ...base, 'log-level': 'warn' };
+  await daemon.reload();
+  t.equal(pollers.length, 1, 'unrelated change: same poller');
+
+  doc = { ...base, prefixes: ['172.16.1.1/32', '172.16.1.2/32'] };
+  await daemon.reload();
+  t.equal(pollers.length, 2, 'prefixes changed: a new poller');
+  t.ok(pollers[0]?.closed, 'the old one closed');
+  t.same(pollers[1]?.prefixes, ['172.16.1.1/32', '172.16.1.2/32']);
+  t.equal(registered, 1, 'metrics registered once (they read the current poller)');
+
+  failNext = true;
+  doc = { ...base, aws: { ...base.aws, 'rs-status-interval': '1m' } };
+  const r = await daemon.reload();
+  t.match(r.warnings, [/rs-status: no route to IMDS/]);
+  t.ok(pollers[1]?.closed);
+  t.equal(daemon.status()['rsStatus'], null, 'no stale poller left');
+
+  failNext = false;
+  doc = { ...base, aws: { region: 'eu-west-1' } };
+  await daemon.reload();
+  t.equal(pollers.length, 2, 'interval removed: no poller');
+
+  doc = base;
+  await daemon.reload();
+  t.equal(pollers.length, 3);
+  await daemon.stop();
+  stopped = true;
+  t.ok(pollers[2]?.closed, 'closed on stop');
+});
