@@ -9,8 +9,8 @@ import { stringify } from 'yaml';
 import { controlRequest } from '../../src/daemon/control-client.js';
 import { writeConfig } from '../../src/lab/daemons/base.js';
 import type { Netns } from '../../src/lab/netns.js';
-import { ManagedProcess } from '../../src/lab/process.js';
-import { cliCommand } from '../../src/lab/sidecar.js';
+import type { ManagedProcess } from '../../src/lab/process.js';
+import { sidecarProcess } from '../../src/lab/sidecar.js';
 
 export interface BenchDaemon {
   proc: ManagedProcess;
@@ -42,15 +42,7 @@ export function startDaemon(o: { ns: Netns; dir: string; name: string; config: R
   const controlSocket = join(o.dir, `${o.name}.sock`);
   const doc = { ...o.config, control: { socket: controlSocket }, metrics: false };
   const configPath = writeConfig(o.dir, `${o.name}.yaml`, stringify(doc));
-  const { cmd, args } = cliCommand();
-  const proc = new ManagedProcess({
-    name: `sidecar-${o.name}`,
-    netns: o.ns,
-    cmd,
-    args: [...args, 'run', '--config', configPath],
-    logFile: join(o.dir, `${o.name}.log`),
-    keepBytes: 64 * 1024,
-  });
+  const proc = sidecarProcess({ name: o.name, ns: o.ns, configPath, logFile: join(o.dir, `${o.name}.log`), keepBytes: 64 * 1024 });
   proc.start();
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`cannot start the daemon: ${proc.tail()}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { Netns } from './netns.js';
-import { ManagedProcess } from './process.js';
+import { ManagedProcess, type ProcessSpec } from './process.js';
 import { writeConfig } from './daemons/base.js';
 
 export interface SidecarPeer {
@@ -81,6 +81,31 @@ export function cliCommand(): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: [main] };
 }
 
+/**
+ * Our daemon (`run --config <configPath>`) as a child process named
+ * `sidecar-<name>` inside `ns`, its output appended to `logFile`. Used by the
+ * lab, the failover lab and the benchmarks.
+ */
+export function sidecarProcess(o: {
+  name: string;
+  ns: Netns;
+  configPath: string;
+  logFile: string;
+  onLine?: ProcessSpec['onLine'];
+  keepBytes?: number;
+}): ManagedProcess {
+  const { cmd, args } = cliCommand();
+  return new ManagedProcess({
+    name: `sidecar-${o.name}`,
+    netns: o.ns,
+    cmd,
+    args: [...args, 'run', '--config', o.configPath],
+    logFile: o.logFile,
+    ...(o.keepBytes !== undefined ? { keepBytes: o.keepBytes } : {}),
+    ...(o.onLine ? { onLine: o.onLine } : {}),
+  });
+}
+
 export interface SidecarOptions {
   name: string;
   ns: Netns;
@@ -107,11 +132,10 @@ export interface SidecarHandle {
 export function createSidecar(o: SidecarOptions): SidecarHandle {
   const configPath = writeConfig(o.dir, `${o.name}.yaml`, sidecarConfig(o.config));
   const { cmd, args } = cliCommand();
-  const proc = new ManagedProcess({
-    name: `sidecar-${o.name}`,
-    netns: o.ns,
-    cmd,
-    args: [...args, 'run', '--config', configPath],
+  const proc = sidecarProcess({
+    name: o.name,
+    ns: o.ns,
+    configPath,
     logFile: join(o.dir, `${o.name}.log`),
     ...(o.onLine ? { onLine: (l: string) => o.onLine?.(l) } : {}),
   });

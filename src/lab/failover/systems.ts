@@ -21,7 +21,7 @@ import { gobgpConfig } from '../daemons/gobgp.js';
 import { readyWhen, writeConfig } from '../daemons/base.js';
 import { ManagedProcess } from '../process.js';
 import { run } from '../run.js';
-import { cliCommand } from '../sidecar.js';
+import { cliCommand, sidecarProcess } from '../sidecar.js';
 import { stringify } from 'yaml';
 import { SERVICE_TCP_PORT } from './agents.js';
 import type { LabAppliance } from './topology.js';
@@ -164,11 +164,10 @@ const sidecar: SystemDef = {
     const configPath = writeConfig(c.dir, 'sidecar.yaml', sidecarYaml(c, socket));
     const { cmd, args } = cliCommand();
     let lastEvent = '';
-    const proc = new ManagedProcess({
-      name: `sidecar-${c.app.name}`,
-      netns: c.app.ns,
-      cmd,
-      args: [...args, 'run', '--config', configPath],
+    const proc = sidecarProcess({
+      name: c.app.name,
+      ns: c.app.ns,
+      configPath,
       logFile: join(c.dir, 'sidecar.log'),
       onLine: (l) => {
         const e = sidecarEvent(l);
