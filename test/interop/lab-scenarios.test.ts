@@ -6,6 +6,7 @@
  * lab cleaned up), never the performance targets.
  */
 import t from 'tap';
+import { exclusive } from '../lib/exclusive.js';
 import { requireRootAndTools, listOurNetns } from '../lib/netns.js';
 import { runFailoverLab, failoverOptionsFrom } from '../../src/lab/failover/runner.js';
 import { labOptionsFromArgs } from '../../src/cli/cmds/lab/index.js';
@@ -38,12 +39,17 @@ t.test('table: medians per scenario x system, n/a, never moved, targets', async 
 
 if (await requireRootAndTools(t, ['bird', 'birdc', 'ip'])) {
   t.test('health-failure and graceful-stop with bgp-sidecar, once', async (t) => {
-    const before = new Set(await listOurNetns());
     const opts = failoverOptionsFrom(labOptionsFromArgs({ scenario: 'health-failure', json: true }));
     opts.scenarios = ['health-failure', 'graceful-stop'];
     let out = '';
     let err = '';
-    const code = await runFailoverLab(opts, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+    // One whole lab at a time (tap runs files in parallel), so the namespace comparison
+    // sees only this run's namespaces (bgpsc-<role>-<4 hex run id>).
+    const { code, before, afterAll } = await exclusive('lab', async () => {
+      const before = new Set(await listOurNetns());
+      const code = await runFailoverLab(opts, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+      return { code, before, afterAll: await listOurNetns() };
+    });
     t.equal(code, 0, 'exit code 0', code === 0 ? {} : { stderrTail: err.slice(-3000) });
     const doc = JSON.parse(out) as { runs: (RunRecord & { events: { kind: string; text: string }[] })[] };
     t.equal(doc.runs.length, 2);
@@ -61,7 +67,7 @@ if (await requireRootAndTools(t, ['bird', 'birdc', 'ip'])) {
     t.ok(hf.events.some((e) => e.kind === 'health' && /a1 verdict down/.test(e.text)), 'a1 health verdict down on the timeline');
     t.ok(hf.events.some((e) => e.kind === 'update' && /a1 UPDATE: withdraw/.test(e.text)), 'a1 withdrew');
     t.match(err, /Failover table/);
-    const after = (await listOurNetns()).filter((n) => !before.has(n) && /^bgpsc-(vpc|cl|a1|a2)-/.test(n));
+    const after = afterAll.filter((n) => !before.has(n) && /^bgpsc-(vpc|cl|a1|a2)-[0-9a-f]{4}$/.test(n));
     t.same(after, [], 'lab namespaces removed');
   });
 }

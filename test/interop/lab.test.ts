@@ -7,6 +7,7 @@
 import t from 'tap';
 import { requireRootAndTools, listOurNetns } from '../lib/netns.js';
 import { runLab } from '../../src/lab/lab.js';
+import { exclusive } from '../lib/exclusive.js';
 
 t.setTimeout(300_000);
 
@@ -15,8 +16,13 @@ if (await requireRootAndTools(t, ['bird', 'birdc'])) {
     t.test(`failover scenario, stop mode ${stopMode}`, async (t) => {
       let out = '';
       let err = '';
-      const before = new Set(await listOurNetns());
-      const code = await runLab({ scenario: 'failover', stopMode, holdTime: 3, timeoutMs: 45_000 }, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+      // One whole lab at a time (tap runs files in parallel): the before/after namespace
+      // comparison below must see only this run's namespaces (bgpsc-<role>-<4 hex run id>).
+      const { code, before } = await exclusive('lab', async () => {
+        const before = new Set(await listOurNetns());
+        const code = await runLab({ scenario: 'failover', stopMode, holdTime: 3, timeoutMs: 45_000 }, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+        return { code, before: [before, new Set(await listOurNetns())] as const };
+      });
       t.equal(code, 0, `lab exit code (stderr: ${err.slice(-2000)})`);
       t.match(out, /steady state: route via active a1/);
       t.match(out, /\* from a1\s+AS path 65001\s+next hop 10\.255\.1\.2/, 'Route Server prefers a1 (shorter AS path)');
@@ -26,7 +32,7 @@ if (await requireRootAndTools(t, ['bird', 'birdc'])) {
       t.match(out, /failback: route via a1 again/);
       if (stopMode === 'freeze') t.match(out, /Hold timer expired/, 'the Route Server hold timer did it');
       t.match(out, /RESULT: ok/);
-      const after = (await listOurNetns()).filter((n) => !before.has(n) && /^bgpsc-(vpc|a1|a2)-/.test(n));
+      const after = [...before[1]].filter((n) => !before[0].has(n) && /^bgpsc-(vpc|a1|a2)-[0-9a-f]{4}$/.test(n));
       t.same(after, [], 'lab namespaces removed');
     });
   }
