@@ -196,8 +196,6 @@ export class Daemon {
       }
     }
     if (cfg.fallback && c.createFallback) this.fallback = await c.createFallback(cfg, this.log.child({ component: 'fallback' }));
-    await this.startRsStatus(cfg);
-    await this.registerAwsMetrics();
     if (cfg.loopback.manage && c.createLoopback) {
       const loopback = c.createLoopback(cfg, this.log.child({ component: 'loopback' }));
       // Records the addresses already there: those are never removed (unless a crashed previous run added them).
@@ -216,6 +214,9 @@ export class Daemon {
     // Resolves the router id when not configured (the source address toward the first peer).
     await speaker.start();
     this.routerId = cfg.routerId ?? speaker.bgpId ?? '';
+    // Status only: after the speaker, so it never delays the first UPDATE.
+    await this.startRsStatus(cfg);
+    await this.registerAwsMetrics();
     this.metrics.info.set({ version: this.opts.version, router_id: this.routerId, local_asn: String(cfg.localAsn) }, 1);
     if (cfg.health && c.createHealth) this.startHealth(cfg);
   }
