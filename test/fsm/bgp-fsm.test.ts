@@ -547,3 +547,52 @@ t.test('sending UPDATEs restarts the KeepaliveTimer (RFC 4271 8.2.2), not with h
   t.equal(z.sent().length, 0);
   t.end();
 });
+
+t.test('Connect and Active: a message, codec error or collision dump before any connection drops and goes Idle, no NOTIFICATION', (t) => {
+  const events = [
+    { type: 'message', message: { type: 'keepalive' } },
+    { type: 'decode-error', error: { code: 1, subcode: 2, data: new Uint8Array(0), message: 'bad length' } },
+    { type: 'collision-dump' },
+  ] as const;
+  for (const passive of [false, true]) {
+    const state = passive ? 'Active' : 'Connect';
+    for (const ev of events) {
+      const h = harness({ passive });
+      h.fsm.handle({ type: 'start' });
+      h.fsm.handle({ type: 'start' });
+      t.equal(h.fsm.state, state, `${state}: a second Start changes nothing`);
+      h.take();
+      h.fsm.handle(ev);
+      const got = h.take();
+      t.equal(h.fsm.state, 'Idle', `${ev.type} in ${state}: Idle`);
+      t.ok(h.has('drop', got), `${ev.type} in ${state}: drop`);
+      t.same(h.notifications(got), [], `${ev.type} in ${state}: nothing to send a NOTIFICATION on`);
+      const st = got.find((a) => a.type === 'state');
+      t.match(st, { type: 'state', from: state, to: 'Idle', reason: { code: 'fsm-error', detail: `${ev.type} in ${state}` } });
+    }
+  }
+  t.end();
+});
+
+t.test('Connect and Active: a failed connection goes Idle (Connect also drops its attempt); Stop sends nothing', (t) => {
+  for (const passive of [false, true]) {
+    const state = passive ? 'Active' : 'Connect';
+    const h = harness({ passive });
+    h.fsm.handle({ type: 'start' });
+    h.take();
+    h.fsm.handle({ type: 'tcp-failed', detail: 'ECONNREFUSED' });
+    const got = h.take();
+    t.equal(h.fsm.state, 'Idle');
+    t.equal(h.has('drop', got), !passive, `${state}: drop ${passive ? 'not ' : ''}emitted`);
+    t.match(got.find((a) => a.type === 'state'), { from: state, to: 'Idle', reason: { code: 'tcp-failed', detail: 'ECONNREFUSED' } });
+
+    const s = harness({ passive });
+    s.fsm.handle({ type: 'start' });
+    s.take();
+    s.fsm.handle({ type: 'stop' });
+    const stopped = s.take();
+    t.equal(s.fsm.state, 'Idle', `${state}: Stop goes Idle`);
+    t.same(s.notifications(stopped), [], `${state}: no session, no NOTIFICATION`);
+  }
+  t.end();
+});
