@@ -268,53 +268,62 @@ export class BgpFsm {
 
   /** RFC 4271 8.2.2 Connect state. */
   private connect(ev: FsmEvent): Transition {
-    switch (ev.type) {
-      case 'start':
-        return { next: 'Connect' };
-      case 'stop':
-        return this.adminStop(ev, false);
-      case 'tcp-connected':
-        return this.sendOpen(ev.localAddress);
-      case 'timer-expired':
-        if (ev.timer !== 'connect-retry') return { next: 'Connect' };
+    return this.unconnectedState(ev, {
+      timer: (timer) => {
+        if (timer !== 'connect-retry') return { next: 'Connect' };
         // RFC 4271 8.2.2 Connect, Event 9: drop the attempt and retry. We retry through
         // Idle so that the backoff of the IdleHoldTimer spaces the attempts out.
         this.emit({ type: 'drop', flush: false });
         return { next: 'Idle', reason: { code: 'connect-retry-expired' } };
-      case 'tcp-failed':
+      },
+      tcpFailed: (reason) => {
         this.emit({ type: 'drop', flush: false });
-        return { next: 'Idle', reason: { code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) } };
-      case 'message':
-      case 'decode-error':
-      case 'collision-dump':
-        // Events 8, 10-11, 13, 19, 23, 25-28 in Connect: drop, Idle (no connection yet to send on).
-        this.emit({ type: 'drop', flush: false });
-        return { next: 'Idle', reason: { code: 'fsm-error', detail: `${ev.type} in Connect` } };
-      default:
-        return { next: 'Connect' };
-    }
+        return { next: 'Idle', reason };
+      },
+    });
   }
 
   /** RFC 4271 8.2.2 Active state. */
   private active(ev: FsmEvent): Transition {
+    return this.unconnectedState(ev, {
+      timer: () => ({ next: 'Active' }),
+      tcpFailed: (reason) => ({ next: 'Idle', reason }),
+    });
+  }
+
+  /**
+   * The events Connect and Active handle alike (RFC 4271 8.2.2): start is
+   * ignored, stop needs no NOTIFICATION (no session yet), a connection up
+   * sends our OPEN, and a message, codec error or collision dump (Events 8,
+   * 10-11, 13, 19, 23, 25-28) drops and goes Idle. Each state passes what it
+   * does with a timer and with a failed connection.
+   */
+  private unconnectedState(
+    ev: FsmEvent,
+    state: {
+      timer: (timer: TimerName) => Transition;
+      tcpFailed: (reason: FsmReason) => Transition;
+    },
+  ): Transition {
     switch (ev.type) {
       case 'start':
-        return { next: 'Active' };
+        return { next: this.st };
       case 'stop':
         return this.adminStop(ev, false);
       case 'tcp-connected':
         return this.sendOpen(ev.localAddress);
       case 'timer-expired':
-        return { next: 'Active' };
+        return state.timer(ev.timer);
       case 'tcp-failed':
-        return { next: 'Idle', reason: { code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) } };
+        return state.tcpFailed({ code: 'tcp-failed', ...(ev.detail ? { detail: ev.detail } : {}) });
       case 'message':
       case 'decode-error':
       case 'collision-dump':
+        // No connection yet to send a NOTIFICATION on: drop, Idle.
         this.emit({ type: 'drop', flush: false });
-        return { next: 'Idle', reason: { code: 'fsm-error', detail: `${ev.type} in Active` } };
+        return { next: 'Idle', reason: { code: 'fsm-error', detail: `${ev.type} in ${this.st}` } };
       default:
-        return { next: 'Active' };
+        return { next: this.st };
     }
   }
 
