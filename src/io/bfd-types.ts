@@ -1,6 +1,6 @@
 /** Types shared by the BfdManager (main thread) and the BFD worker process. */
 import type { BfdAuthTypeName, BfdStateName, DiscardCounters } from '../bfd/constants.js';
-import type { BfdSessionSnapshot } from '../fsm/bfd-session.js';
+import type { BfdSessionSnapshot, BfdStateEvent } from '../fsm/bfd-session.js';
 
 export interface BfdAuthOptions {
   type: BfdAuthTypeName;
@@ -46,15 +46,9 @@ export interface BfdStatus extends Omit<BfdSessionSnapshot, 'lastStateChangeAt'>
   error?: string;
 }
 
-export interface BfdStateEventOut {
+/** The session's own state event (src/fsm/bfd-session.ts), with which session and why. */
+export interface BfdStateEventOut extends BfdStateEvent {
   key: string;
-  state: BfdStateName;
-  previous: BfdStateName;
-  diag: number;
-  diagName: string;
-  wasUp: boolean;
-  remoteState: BfdStateName;
-  remoteDiag: number;
   peer: string;
   reason?: string;
 }
